@@ -1,0 +1,335 @@
+"""Typed experiment configs.
+
+A config file is plain Python that defines ``config``, a :class:`Config` tree of
+frozen dataclasses. A variant imports its base (the config's own folder is on
+``sys.path`` while it loads) and replaces fields with :func:`dataclasses.replace`;
+there is no string inheritance and no dict merging, so a misspelled field is a
+``TypeError`` at load time instead of a silently dead key.
+
+``load_config(path, overrides)`` applies ``section.field=value`` overrides with
+type checking; an unknown key fails with a message listing the valid ones.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib.util
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config file or override is wrong; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Encoder + decoder. Field names are the constructor arguments of the modules."""
+
+    backbone: str = "mobilenet_v3_large"
+    head: str = "lraspp"
+    num_classes: int = 19
+    width_mult: float = 1.0
+    # Output stride of the encoder's "high" features: 32 is the plain ImageNet
+    # network; 16 dilates the last stage (rate 2); 8 the last two (rates 2, 4).
+    output_stride: int = 16
+    # The paper's RF2 (Sec. 6.1.4): halve the channels of the last stage.
+    reduced_tail: bool = True
+    # The decoder's filter count F (Table 7: 128 or 256).
+    head_channels: int = 128
+    # LR-ASPP gate pooling: "global" or "paper" (49x49 avg pool, stride (16, 20), Fig. 10).
+    pool: str = "global"
+    # DeepLabV3 atrous rates; None ties them to the output stride: (6, 12, 18) at 16,
+    # doubled at 8, halved at 32.
+    atrous_rates: tuple[int, ...] | None = None
+    # Optional torchvision ImageNet state dict for the encoder (a local file; nothing
+    # is ever downloaded).
+    backbone_weights: str | None = None
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Training augmentation (albumentations), in the order applied."""
+
+    scale_range: tuple[float, float] = (0.5, 2.0)
+    crop_size: tuple[int, int] = (769, 769)  # (height, width)
+    hflip: bool = True
+    # Photometric jitter strength (brightness, contrast, saturation); hue is a quarter of it.
+    color_jitter: float = 0.2
+    color_jitter_p: float = 0.5
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the data is and how it is fed."""
+
+    # "cityscapes": a Cityscapes tree at ``root``. "toy": the same layout, generated
+    # into ``root`` by datasets/make_toy_cityscapes.py when it is missing.
+    dataset: str = "cityscapes"
+    root: str = "datasets/cityscapes"
+    train_split: str = "train"
+    val_split: str = "val"
+    num_classes: int = 19
+    ignore_index: int = 255
+    # Global batch size, split evenly across devices (the paper's protocol: 16).
+    batch_size: int = 16
+    val_batch_size: int = 1
+    num_workers: int = 4
+    # ImageNet statistics, also the padding value of the crop (as the image is padded
+    # with the mean, it normalises to zero).
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    # Toy-set generation (dataset == "toy" only).
+    toy_train: int = 0
+    toy_val: int = 0
+    toy_seed: int = 0
+    toy_image_size: tuple[int, int] = (256, 512)  # (height, width)
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Cross-entropy averaged over non-ignored pixels."""
+
+    class_weights: tuple[float, ...] | None = None
+    ohem: bool = False
+    # OHEM keeps pixels whose true-class probability is below the threshold, and at
+    # least ``ohem_min_kept`` of the hardest ones.
+    ohem_threshold: float = 0.7
+    ohem_min_kept: int = 100_000
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Optimizer and the per-iteration poly schedule."""
+
+    optimizer: str = "sgd"  # "sgd" or "adamw"
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 4e-5
+    poly_power: float = 0.9
+    warmup_steps: int = 0
+    warmup_start_factor: float = 0.1
+
+
+@dataclass(frozen=True)
+class TrainerConfig:
+    """What Lightning's Trainer needs, plus our own switches."""
+
+    max_steps: int = 90_000
+    val_every_n_steps: int = 5_000
+    accelerator: str = "auto"
+    devices: int = 1
+    # Lightning precision string: "32-true", "bf16-mixed", "16-mixed".
+    precision: str = "32-true"
+    channels_last: bool = False
+    seed: int = 0
+    log_every_n_steps: int = 50
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Inference mode for evaluation; written next to every reported number."""
+
+    mode: str = "whole"  # "whole" or "slide"
+    crop_size: tuple[int, int] | None = None  # sliding window (height, width)
+    stride: tuple[int, int] | None = None  # sliding window step (height, width)
+    flip: bool = False
+    scales: tuple[float, ...] = (1.0,)
+
+
+@dataclass(frozen=True)
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    # Short name used for work dirs; defaults to the config file's stem.
+    name: str = ""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> Config:
+    """Load ``config`` from a Python file and apply ``section.field=value`` overrides."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file {path} does not exist. Pass a file from configs/, e.g. configs/lraspp_large_cityscapes.py.")
+    module_name = f"_seg_config_{path.stem}_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # The config's folder goes on sys.path so a variant can `from base_config import config`.
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except TypeError as error:
+        raise ConfigError(f"{path}: {error}. {_valid_fields_hint(str(error))}") from error
+    finally:
+        sys.path.remove(folder)
+    config = getattr(module, "config", None)
+    if not isinstance(config, Config):
+        raise ConfigError(f"{path} must define `config = Config(...)` (a seg.config.Config); found {type(config).__name__}.")
+    if not config.name:
+        config = dataclasses.replace(config, name=path.stem)
+    return apply_overrides(config, overrides, source=str(path))
+
+
+def _valid_fields_hint(message: str) -> str:
+    """For "X.__init__() got an unexpected keyword argument", list X's fields."""
+    for cls in _config_classes():
+        if message.startswith(f"{cls.__name__}.__init__()"):
+            return f"Valid fields of {cls.__name__}: {', '.join(f.name for f in dataclasses.fields(cls))}."
+    return ""
+
+
+def _config_classes() -> list[type]:
+    return [Config, ModelConfig, DataConfig, AugmentConfig, LossConfig, OptimConfig, TrainerConfig, EvalConfig]
+
+
+def apply_overrides(config: Config, overrides: typing.Sequence[str], source: str = "--set") -> Config:
+    """Return a copy of ``config`` with each ``a.b.c=value`` override applied and type-checked."""
+    for override in overrides:
+        key, sep, raw = override.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"Override {override!r} ({source}) must look like section.field=value, e.g. model.output_stride=8.")
+        config = _set_path(config, key.strip().split("."), raw.strip(), key.strip())
+    return config
+
+
+def _set_path(node: Any, parts: list[str], raw: str, full_key: str) -> Any:
+    names = {f.name: f for f in dataclasses.fields(node)}
+    head = parts[0]
+    if head not in names:
+        prefix = full_key[: len(full_key) - len(".".join(parts))]
+        valid = ", ".join(prefix + n for n in names)
+        raise ConfigError(f"Unknown config key {full_key!r}: {type(node).__name__} has no field {head!r}. Valid keys here: {valid}.")
+    hints = typing.get_type_hints(type(node))
+    value = getattr(node, head)
+    if len(parts) > 1:
+        if not dataclasses.is_dataclass(value):
+            raise ConfigError(f"Config key {full_key!r}: {head!r} is a value, not a section; use {full_key[: full_key.index(head) + len(head)]}=VALUE.")
+        return dataclasses.replace(node, **{head: _set_path(value, parts[1:], raw, full_key)})
+    if dataclasses.is_dataclass(value):
+        fields_list = ", ".join(f"{full_key}.{f.name}" for f in dataclasses.fields(value))
+        raise ConfigError(f"Config key {full_key!r} is a section; set one of its fields: {fields_list}.")
+    return dataclasses.replace(node, **{head: parse_value(raw, hints[head], full_key)})
+
+
+def parse_value(raw: str, annotation: Any, key: str) -> Any:
+    """Parse ``raw`` (a Python literal, or a bare string) and check it against ``annotation``."""
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw  # a bare word such as `model.head=raspp`
+    if isinstance(value, list):
+        value = tuple(value)
+    try:
+        return _check_type(value, annotation)
+    except TypeError as error:
+        raise ConfigError(f"Config key {key!r}: cannot use {raw!r}; expected {_type_name(annotation)} ({error}).") from None
+
+
+def _check_type(value: Any, annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        errors = []
+        for option in typing.get_args(annotation):
+            try:
+                return _check_type(value, option)
+            except TypeError as error:
+                errors.append(str(error))
+        raise TypeError("; ".join(errors))
+    if annotation is type(None):
+        if value is None or value == "None":
+            return None
+        raise TypeError(f"{value!r} is not None")
+    if origin is tuple:
+        args = typing.get_args(annotation)
+        if not isinstance(value, tuple):
+            value = (value,) if not isinstance(value, str) else value
+        if not isinstance(value, tuple):
+            raise TypeError(f"{value!r} is not a tuple")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_check_type(v, args[0]) for v in value)
+        if len(value) != len(args):
+            raise TypeError(f"{value!r} needs {len(args)} items")
+        return tuple(_check_type(v, a) for v, a in zip(value, args, strict=True))
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise TypeError(f"{value!r} is not true/false")
+    if annotation is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise TypeError(f"{value!r} is not an integer")
+    if annotation is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise TypeError(f"{value!r} is not a number")
+    if annotation is str:
+        if isinstance(value, str):
+            return value
+        return str(value) if isinstance(value, (int, float)) else _raise(f"{value!r} is not a string")
+    raise TypeError(f"unsupported type {annotation!r}")
+
+
+def _raise(message: str) -> Any:
+    raise TypeError(message)
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    """A JSON-ready dict of the whole config (tuples become lists)."""
+    return dataclasses.asdict(config)
+
+
+def config_from_dict(data: dict[str, Any]) -> Config:
+    """Rebuild a :class:`Config` from :func:`config_to_dict` output (e.g. from a checkpoint)."""
+    return _from_dict(Config, data)
+
+
+def _from_dict(cls: type, data: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ConfigError(f"Unknown {cls.__name__} fields {sorted(unknown)}; valid fields: {sorted(names)}.")
+    kwargs = {}
+    for name, value in data.items():
+        annotation = hints[name]
+        if dataclasses.is_dataclass(annotation):
+            kwargs[name] = _from_dict(annotation, value)
+        else:
+            kwargs[name] = _check_type(tuple(value) if isinstance(value, list) else value, annotation)
+    return cls(**kwargs)
+
+
+def format_config(config: Config) -> str:
+    """The resolved config as ``section.field = value`` lines, one per field."""
+    lines: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(value, f"{prefix}{f.name}.")
+            else:
+                lines.append(f"{prefix}{f.name} = {value!r}")
+
+    walk(config, "")
+    return "\n".join(lines)

@@ -1,0 +1,22 @@
+"""Encoders by name. Each builder takes (width_mult, output_stride, reduced_tail) and returns a module
+whose forward gives ``{"low", "high"}`` and which exposes ``low_channels`` / ``high_channels``."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from ..registry import Registry
+from .common import OUTPUT_STRIDES, plan_strides
+from .mobilenetv2 import MobileNetV2Encoder
+from .mobilenetv3 import MobileNetV3Encoder
+
+BACKBONES = Registry(
+    "backbone",
+    {
+        "mobilenet_v3_large": partial(MobileNetV3Encoder, "large"),
+        "mobilenet_v3_small": partial(MobileNetV3Encoder, "small"),
+        "mobilenet_v2": MobileNetV2Encoder,
+    },
+)
+
+__all__ = ["BACKBONES", "OUTPUT_STRIDES", "MobileNetV2Encoder", "MobileNetV3Encoder", "plan_strides"]

@@ -1,0 +1,114 @@
+"""Pieces shared by the MobileNet encoders: channel rounding, stride/dilation planning, ImageNet weights."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+OUTPUT_STRIDES = (8, 16, 32)
+
+
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """Round channels to a multiple of ``divisor`` without dropping more than 10% (MobileNetV2/V3 convention)."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """Where a layer sits once the output stride is decided."""
+
+    stride: int  # the stride the layer really uses
+    dilation: int  # its depthwise dilation
+    input_stride: int  # resolution (as a stride) of its input
+    output_stride: int  # resolution (as a stride) of its output
+
+
+def plan_strides(nominal_strides: list[int], output_stride: int) -> list[LayerPlan]:
+    """Turn the ImageNet strides of a layer table into (stride, dilation) for ``output_stride``.
+
+    Once the running stride has reached ``output_stride``, a layer that would downsample keeps
+    stride 1 and multiplies the dilation by its stride instead; every later layer of that
+    stage uses the new rate (as torchvision's ``dilated=True`` and DeepLab do). So at 16 the
+    last stage runs at rate 2; at 8 the last two run at rates 2 and 4.
+    """
+    if output_stride not in OUTPUT_STRIDES:
+        raise ValueError(
+            f"model.output_stride={output_stride} is not supported; use one of {OUTPUT_STRIDES} "
+            "(32 = plain encoder, 16 = last stage dilated, 8 = last two stages dilated)."
+        )
+    plans, current, dilation = [], 1, 1
+    for stride in nominal_strides:
+        before = current
+        if stride > 1 and current >= output_stride:
+            dilation *= stride
+            stride = 1
+        current *= stride
+        plans.append(LayerPlan(stride=stride, dilation=dilation, input_stride=before, output_stride=current))
+    return plans
+
+
+def last_index_at_stride(nominal_strides: list[int], stride: int) -> int:
+    """Index of the last layer whose ImageNet output stride is ``stride`` (the end of that stage).
+
+    Found on the undilated plan, so the tap is the same layer whatever the output stride.
+    """
+    indices = [i for i, plan in enumerate(plan_strides(nominal_strides, 32)) if plan.output_stride == stride]
+    if not indices:
+        raise ValueError(f"No layer outputs stride {stride}")
+    return indices[-1]
+
+
+def load_imagenet_weights(
+    encoder: nn.Module, path: str | Path, ignored_prefixes: tuple[str, ...], tail_prefixes: tuple[str, ...]
+) -> list[str]:
+    """Load a torchvision ImageNet state dict into ``encoder`` (whose ``features`` mirror torchvision's).
+
+    Keys under ``ignored_prefixes`` (the ImageNet classifier) are skipped. A shape mismatch under
+    ``tail_prefixes`` is expected with ``reduced_tail``: those tensors are listed in a warning and
+    keep their initialisation. Any other missing, unexpected or mis-shaped key is an error.
+    Returns the names of the tensors left at initialisation.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"model.backbone_weights={str(path)!r} does not exist. Point it at a torchvision ImageNet state dict "
+            "saved with torch.save(model.state_dict(), PATH); nothing is downloaded."
+        )
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    state = {k: v for k, v in state.items() if not k.startswith(ignored_prefixes)}
+    own = encoder.state_dict()
+    unexpected = sorted(set(state) - set(own))
+    missing = sorted(k for k in set(own) - set(state) if not k.startswith(tail_prefixes))
+    misshaped = sorted(k for k in set(state) & set(own) if state[k].shape != own[k].shape)
+    bad_shapes = [k for k in misshaped if not k.startswith(tail_prefixes)]
+    if unexpected or missing or bad_shapes:
+        details = []
+        if unexpected:
+            details.append(f"unexpected keys {unexpected[:10]}")
+        if missing:
+            details.append(f"missing keys {missing[:10]}")
+        if bad_shapes:
+            details.append("shape mismatches " + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in bad_shapes[:10]))
+        raise ValueError(
+            f"model.backbone_weights={str(path)!r} does not fit {type(encoder).__name__}: {'; '.join(details)}. "
+            "Use the torchvision ImageNet weights of the same architecture and width (model.backbone, model.width_mult)."
+        )
+    left = sorted(misshaped + [k for k in set(own) - set(state) if k.startswith(tail_prefixes)])
+    loadable = {k: v for k, v in state.items() if k not in misshaped}
+    encoder.load_state_dict(loadable, strict=False)
+    if left:
+        warnings.warn(
+            f"{path}: {len(left)} tail tensors do not fit the reduced tail (model.reduced_tail=True) and keep their "
+            f"initialisation: {', '.join(left)}",
+            stacklevel=2,
+        )
+    return left

@@ -1,0 +1,124 @@
+"""MobileNetV2 encoder (Sandler et al. 2018, Table 2), the paper's baseline in Table 7 rows 1 to 4.
+
+Same interface and output strides as the MobileNetV3 encoder. As in DeepLab's MobileNetV2 feature
+extractor, the encoder ends at the last bottleneck (320 channels); the 1x1 conv to 1280 channels
+belongs to the ImageNet classifier and is not built. ``features`` mirrors torchvision's layout, so
+its ImageNet state dict loads (``features.18`` and ``classifier`` are skipped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torchvision.ops import Conv2dNormActivation
+
+from .common import last_index_at_stride, load_imagenet_weights, make_divisible, plan_strides
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One row of MobileNetV2's Table 2: expansion t, output channels c, repeats n, first stride s."""
+
+    expansion: int
+    out: int
+    repeats: int
+    stride: int
+
+
+TABLE = [
+    Stage(1, 16, 1, 1),
+    Stage(6, 24, 2, 2),
+    Stage(6, 32, 3, 2),
+    Stage(6, 64, 4, 2),
+    Stage(6, 96, 3, 1),
+    Stage(6, 160, 3, 2),
+    Stage(6, 320, 1, 1),
+]
+STEM_CHANNELS = 32
+# Stages from this index on run at stride 32 on ImageNet; RF2 halves their channels.
+TAIL_STAGES = 5
+
+
+class InvertedResidual(nn.Module):
+    """1x1 expand (ReLU6), 3x3 depthwise (ReLU6), linear 1x1 project; torchvision's key layout (``conv.N``)."""
+
+    def __init__(self, in_channels: int, out_channels: int, expansion: int, stride: int, dilation: int, residual: bool) -> None:
+        super().__init__()
+        hidden = in_channels * expansion
+        layers: list[nn.Module] = []
+        if expansion != 1:
+            layers.append(Conv2dNormActivation(in_channels, hidden, 1, activation_layer=nn.ReLU6))
+        layers += [
+            Conv2dNormActivation(hidden, hidden, 3, stride=stride, dilation=dilation, groups=hidden, activation_layer=nn.ReLU6),
+            nn.Conv2d(hidden, out_channels, 1, bias=False),
+            nn.BatchNorm2d(out_channels),
+        ]
+        self.conv = nn.Sequential(*layers)
+        self.residual = residual
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.conv(x)
+        return x + out if self.residual else out
+
+
+class MobileNetV2Encoder(nn.Module):
+    """MobileNetV2 features returning ``{"low": last stride-8 map (32 ch), "high": last bottleneck (320 ch)}``."""
+
+    def __init__(self, width_mult: float = 1.0, output_stride: int = 32, reduced_tail: bool = False) -> None:
+        super().__init__()
+        if width_mult <= 0:
+            raise ValueError(f"model.width_mult must be positive, got {width_mult}")
+        blocks = []  # (out_channels, expansion, nominal stride, is tail)
+        for index, stage in enumerate(TABLE):
+            tail = index >= TAIL_STAGES
+            out = stage.out // 2 if (tail and reduced_tail) else stage.out
+            for repeat in range(stage.repeats):
+                blocks.append((make_divisible(out * width_mult), stage.expansion, stage.stride if repeat == 0 else 1, tail))
+        nominal = [2] + [b[2] for b in blocks]
+        plans = plan_strides(nominal, output_stride)
+        stem = make_divisible(STEM_CHANNELS * width_mult)
+        layers: list[nn.Module] = [Conv2dNormActivation(3, stem, 3, stride=2, activation_layer=nn.ReLU6)]
+        in_channels = stem
+        for (out, expansion, nominal_stride, _), plan in zip(blocks, plans[1:], strict=True):
+            residual = nominal_stride == 1 and in_channels == out
+            layers.append(InvertedResidual(in_channels, out, expansion, plan.stride, plan.dilation, residual))
+            in_channels = out
+        self.features = nn.Sequential(*layers)
+
+        self.output_stride = output_stride
+        self.low_index = last_index_at_stride(nominal, 8)
+        self.low_channels = blocks[self.low_index - 1][0]
+        self.high_channels = in_channels
+        first_tail = 1 + next(i for i, b in enumerate(blocks) if b[3])
+        self.tail_prefixes = tuple(f"features.{i}." for i in range(first_tail, len(layers)))
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        # torchvision's MobileNetV2 initialisation.
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out")
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        low = None
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i == self.low_index:
+                low = x
+        assert low is not None
+        return {"low": low, "high": x}
+
+    def load_imagenet(self, path: str | Path) -> list[str]:
+        """Load torchvision's ``mobilenet_v2`` ImageNet state dict; returns tensors left at init."""
+        last = len(self.features)  # torchvision's features.18 (1x1 conv to 1280) is not part of the encoder
+        return load_imagenet_weights(
+            self, path, ignored_prefixes=("classifier.", f"features.{last}."), tail_prefixes=self.tail_prefixes
+        )

@@ -1,0 +1,42 @@
+"""Encoder + decoder, with logits resized to the input."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..config import ModelConfig
+from .backbones import BACKBONES
+from .heads import HEADS
+
+
+class Segmentor(nn.Module):
+    """``backbone -> head -> resize``: float images [N, 3, H, W] to logits [N, num_classes, H, W].
+
+    Logits are resized with an explicit ``size=`` (never a fixed scale factor), so any H x W
+    works, including sizes not divisible by 32.
+    """
+
+    def __init__(self, backbone: nn.Module, head: nn.Module, num_classes: int) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+        self.num_classes = num_classes
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        logits = self.head(self.backbone(images))
+        return F.interpolate(logits, size=images.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def build_model(model: ModelConfig) -> Segmentor:
+    """Build the segmentor that ``model`` (the config's model section) describes."""
+    if model.num_classes < 1:
+        raise ValueError(f"model.num_classes must be at least 1, got {model.num_classes}.")
+    backbone = BACKBONES.get(model.backbone)(
+        width_mult=model.width_mult, output_stride=model.output_stride, reduced_tail=model.reduced_tail
+    )
+    if model.backbone_weights:
+        backbone.load_imagenet(model.backbone_weights)
+    head = HEADS.get(model.head)(model, backbone.low_channels, backbone.high_channels)
+    return Segmentor(backbone, head, model.num_classes)
