@@ -162,7 +162,9 @@ def load_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> Confi
     """Load ``config`` from a Python file and apply ``section.field=value`` overrides."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"Config file {path} does not exist. Pass a file from configs/, e.g. configs/lraspp_large_cityscapes.py.")
+        raise ConfigError(
+            f"Config file {path} does not exist. Pass a file from configs/, e.g. configs/lraspp_large_cityscapes.py."
+        )
     module_name = f"_seg_config_{path.stem}_{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     assert spec is not None and spec.loader is not None
@@ -170,15 +172,22 @@ def load_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> Confi
     # The config's folder goes on sys.path so a variant can `from base_config import config`.
     folder = str(path.resolve().parent)
     sys.path.insert(0, folder)
+    before = set(sys.modules)
     try:
         spec.loader.exec_module(module)
     except TypeError as error:
         raise ConfigError(f"{path}: {error}. {_valid_fields_hint(str(error))}") from error
     finally:
         sys.path.remove(folder)
+        # Forget the base configs it imported, so the next load reads them from disk again.
+        for name in set(sys.modules) - before:
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(folder):
+                del sys.modules[name]
     config = getattr(module, "config", None)
     if not isinstance(config, Config):
-        raise ConfigError(f"{path} must define `config = Config(...)` (a seg.config.Config); found {type(config).__name__}.")
+        raise ConfigError(
+            f"{path} must define `config = Config(...)` (a seg.config.Config); found {type(config).__name__}."
+        )
     if not config.name:
         config = dataclasses.replace(config, name=path.stem)
     return apply_overrides(config, overrides, source=str(path))
@@ -201,7 +210,9 @@ def apply_overrides(config: Config, overrides: typing.Sequence[str], source: str
     for override in overrides:
         key, sep, raw = override.partition("=")
         if not sep or not key:
-            raise ConfigError(f"Override {override!r} ({source}) must look like section.field=value, e.g. model.output_stride=8.")
+            raise ConfigError(
+                f"Override {override!r} ({source}) must look like section.field=value, e.g. model.output_stride=8."
+            )
         config = _set_path(config, key.strip().split("."), raw.strip(), key.strip())
     return config
 
@@ -212,12 +223,16 @@ def _set_path(node: Any, parts: list[str], raw: str, full_key: str) -> Any:
     if head not in names:
         prefix = full_key[: len(full_key) - len(".".join(parts))]
         valid = ", ".join(prefix + n for n in names)
-        raise ConfigError(f"Unknown config key {full_key!r}: {type(node).__name__} has no field {head!r}. Valid keys here: {valid}.")
+        raise ConfigError(
+            f"Unknown config key {full_key!r}: {type(node).__name__} has no field {head!r}. Valid keys here: {valid}."
+        )
     hints = typing.get_type_hints(type(node))
     value = getattr(node, head)
     if len(parts) > 1:
         if not dataclasses.is_dataclass(value):
-            raise ConfigError(f"Config key {full_key!r}: {head!r} is a value, not a section; use {full_key[: full_key.index(head) + len(head)]}=VALUE.")
+            raise ConfigError(
+                f"Config key {full_key!r}: {head!r} is a value, not a section; use {full_key[: full_key.index(head) + len(head)]}=VALUE."
+            )
         return dataclasses.replace(node, **{head: _set_path(value, parts[1:], raw, full_key)})
     if dataclasses.is_dataclass(value):
         fields_list = ", ".join(f"{full_key}.{f.name}" for f in dataclasses.fields(value))
@@ -236,7 +251,9 @@ def parse_value(raw: str, annotation: Any, key: str) -> Any:
     try:
         return _check_type(value, annotation)
     except TypeError as error:
-        raise ConfigError(f"Config key {key!r}: cannot use {raw!r}; expected {_type_name(annotation)} ({error}).") from None
+        raise ConfigError(
+            f"Config key {key!r}: cannot use {raw!r}; expected {_type_name(annotation)} ({error})."
+        ) from None
 
 
 def _check_type(value: Any, annotation: Any) -> Any:

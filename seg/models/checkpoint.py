@@ -18,11 +18,15 @@ class CheckpointError(ValueError):
 def _read(path: str | Path) -> Any:
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"Checkpoint {path} does not exist. Pass a .ckpt written by tools/train.py or a state dict file.")
+        raise CheckpointError(
+            f"Checkpoint {path} does not exist. Pass a .ckpt written by tools/train.py or a state dict file."
+        )
     try:
         return torch.load(path, map_location="cpu", weights_only=False)
     except Exception as error:  # torch raises many types for truncated or foreign files
-        raise CheckpointError(f"Checkpoint {path} cannot be read ({type(error).__name__}: {error}). It may be truncated or not a PyTorch file.") from None
+        raise CheckpointError(
+            f"Checkpoint {path} cannot be read ({type(error).__name__}: {error}). It may be truncated or not a PyTorch file."
+        ) from None
 
 
 def model_state_dict(checkpoint: Any, path: str | Path = "<checkpoint>") -> dict[str, torch.Tensor]:
@@ -70,7 +74,8 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
         details.append(f"unexpected keys {unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}")
     if misshaped:
         details.append(
-            "shape mismatches " + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in misshaped[:5])
+            "shape mismatches "
+            + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in misshaped[:5])
         )
     raise CheckpointError(f"Checkpoint {path} does not fit this model: {'; '.join(details)}.{hint}")
 

@@ -19,7 +19,9 @@ class Registry(Generic[T]):
 
     def register(self, name: str, builder: T) -> T:
         if name in self._builders:
-            raise KeyError(f"A {self.kind} named {name!r} is already registered; registered {self.kind}s: {self.names()}.")
+            raise KeyError(
+                f"A {self.kind} named {name!r} is already registered; registered {self.kind}s: {self.names()}."
+            )
         self._builders[name] = builder
         return builder
 

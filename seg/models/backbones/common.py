@@ -97,7 +97,10 @@ def load_imagenet_weights(
         if missing:
             details.append(f"missing keys {missing[:10]}")
         if bad_shapes:
-            details.append("shape mismatches " + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in bad_shapes[:10]))
+            details.append(
+                "shape mismatches "
+                + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in bad_shapes[:10])
+            )
         raise ValueError(
             f"model.backbone_weights={str(path)!r} does not fit {type(encoder).__name__}: {'; '.join(details)}. "
             "Use the torchvision ImageNet weights of the same architecture and width (model.backbone, model.width_mult)."

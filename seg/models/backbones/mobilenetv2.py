@@ -45,14 +45,18 @@ TAIL_STAGES = 5
 class InvertedResidual(nn.Module):
     """1x1 expand (ReLU6), 3x3 depthwise (ReLU6), linear 1x1 project; torchvision's key layout (``conv.N``)."""
 
-    def __init__(self, in_channels: int, out_channels: int, expansion: int, stride: int, dilation: int, residual: bool) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, expansion: int, stride: int, dilation: int, residual: bool
+    ) -> None:
         super().__init__()
         hidden = in_channels * expansion
         layers: list[nn.Module] = []
         if expansion != 1:
             layers.append(Conv2dNormActivation(in_channels, hidden, 1, activation_layer=nn.ReLU6))
         layers += [
-            Conv2dNormActivation(hidden, hidden, 3, stride=stride, dilation=dilation, groups=hidden, activation_layer=nn.ReLU6),
+            Conv2dNormActivation(
+                hidden, hidden, 3, stride=stride, dilation=dilation, groups=hidden, activation_layer=nn.ReLU6
+            ),
             nn.Conv2d(hidden, out_channels, 1, bias=False),
             nn.BatchNorm2d(out_channels),
         ]
@@ -76,7 +80,9 @@ class MobileNetV2Encoder(nn.Module):
             tail = index >= TAIL_STAGES
             out = stage.out // 2 if (tail and reduced_tail) else stage.out
             for repeat in range(stage.repeats):
-                blocks.append((make_divisible(out * width_mult), stage.expansion, stage.stride if repeat == 0 else 1, tail))
+                blocks.append(
+                    (make_divisible(out * width_mult), stage.expansion, stage.stride if repeat == 0 else 1, tail)
+                )
         nominal = [2] + [b[2] for b in blocks]
         plans = plan_strides(nominal, output_stride)
         stem = make_divisible(STEM_CHANNELS * width_mult)

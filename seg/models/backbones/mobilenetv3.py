@@ -95,7 +95,9 @@ class InvertedResidual(nn.Module):
         activation = nn.Hardswish if row.activation == "HS" else nn.ReLU
         layers: list[nn.Module] = []
         if row.expanded != in_channels:
-            layers.append(Conv2dNormActivation(in_channels, row.expanded, 1, norm_layer=norm_layer, activation_layer=activation))
+            layers.append(
+                Conv2dNormActivation(in_channels, row.expanded, 1, norm_layer=norm_layer, activation_layer=activation)
+            )
         layers.append(
             Conv2dNormActivation(
                 row.expanded, row.expanded, row.kernel, stride=stride, dilation=dilation, groups=row.expanded,
@@ -134,7 +136,14 @@ class MobileNetV3Encoder(nn.Module):
         if reduced_tail:
             rows = reduce_tail(rows)
         rows = [
-            Bneck(r.kernel, make_divisible(r.expanded * width_mult), make_divisible(r.out * width_mult), r.se, r.activation, r.stride)
+            Bneck(
+                r.kernel,
+                make_divisible(r.expanded * width_mult),
+                make_divisible(r.out * width_mult),
+                r.se,
+                r.activation,
+                r.stride,
+            )
             for r in rows
         ]
         nominal = [2] + [r.stride for r in rows] + [1]

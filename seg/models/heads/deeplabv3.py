@@ -19,7 +19,11 @@ class DeepLabV3Head(nn.Module):
     """ASPP (1x1 branch, three atrous 3x3 branches, image pooling; projected to F) and a 1x1 classifier."""
 
     def __init__(
-        self, high_channels: int, num_classes: int, head_channels: int = 256, atrous_rates: tuple[int, ...] = RATES_AT_OS16
+        self,
+        high_channels: int,
+        num_classes: int,
+        head_channels: int = 256,
+        atrous_rates: tuple[int, ...] = RATES_AT_OS16,
     ) -> None:
         super().__init__()
         if len(atrous_rates) != 3:
