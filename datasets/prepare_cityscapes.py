@@ -1,0 +1,33 @@
+"""Create *_gtFine_labelTrainIds.png for a Cityscapes tree with cityscapesscripts' own preparation.
+
+python datasets/prepare_cityscapes.py [ROOT]      # ROOT defaults to datasets/cityscapes
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from seg.data import DatasetError, create_train_id_labels
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "root",
+        nargs="?",
+        default="datasets/cityscapes",
+        help="Cityscapes root holding gtFine/ (default: datasets/cityscapes)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        count = create_train_id_labels(args.root)
+    except DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {count} *_labelTrainIds.png files under {args.root}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

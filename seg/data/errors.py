@@ -1,0 +1,5 @@
+"""The one error type of seg.data: a problem with the data on disk, explained in one paragraph."""
+
+
+class DatasetError(ValueError):
+    """Data missing, mis-named or corrupt; the message names the file and the fix."""

@@ -1,0 +1,83 @@
+import dataclasses
+
+import cv2
+import numpy as np
+import torch
+
+from seg.config import AugmentConfig, DataConfig
+from seg.data.transforms import build_train_transform, build_val_transform, mean_pixel
+
+
+def _config(scale_range=(0.5, 2.0), crop_size=(64, 64), color_jitter=0.0) -> DataConfig:
+    return DataConfig(
+        augment=AugmentConfig(
+            scale_range=scale_range, crop_size=crop_size, color_jitter=color_jitter, color_jitter_p=1.0
+        )
+    )
+
+
+def _blocks(height: int, width: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A label of 16x16 blocks of trainIds, and an image whose grey level is 10 * trainId."""
+    rng = np.random.default_rng(seed)
+    label = np.kron(rng.integers(0, 19, size=(height // 16, width // 16)), np.ones((16, 16), dtype=np.int64)).astype(
+        np.uint8
+    )
+    return np.repeat((label * 10)[..., None], 3, axis=2), label
+
+
+def _denormalize(image: torch.Tensor, data: DataConfig) -> np.ndarray:
+    mean, std = torch.tensor(data.mean)[:, None, None], torch.tensor(data.std)[:, None, None]
+    return ((image * std + mean) * 255).permute(1, 2, 0).numpy()
+
+
+def test_augmentation_keeps_image_and_mask_aligned() -> None:
+    data = _config()
+    transform = build_train_transform(data)
+    image, label = _blocks(96, 160, seed=0)
+    for seed in range(20):
+        transform.set_random_seed(seed)
+        out = transform(image=image, mask=label)
+        assert out["image"].shape == (3, 64, 64) and out["image"].dtype == torch.float32
+        mask = np.asarray(out["mask"])
+        assert mask.shape == (64, 64)
+        assert set(np.unique(mask)) <= set(np.unique(label)) | {255}  # nearest: no blended ids
+        gray = _denormalize(out["image"], data)[..., 0]
+        # Away from block edges (where bilinear image resizing blends neighbours) grey == 10 * label.
+        kernel = np.ones((5, 5), np.uint8)
+        interior = (cv2.erode(mask, kernel) == cv2.dilate(mask, kernel)) & (mask != 255)
+        interior[:2], interior[-2:], interior[:, :2], interior[:, -2:] = False, False, False, False  # crop edges
+        agree = np.abs(gray[interior] - 10.0 * mask[interior]) < 3
+        assert interior.sum() > 500 and agree.mean() > 0.99, f"seed {seed}: {agree.mean():.3f} of interior pixels agree"
+
+
+def test_padding_uses_the_mean_pixel_and_ignore_label() -> None:
+    data = _config(scale_range=(1.0, 1.0), crop_size=(64, 64))
+    image, label = _blocks(32, 48, seed=1)
+    out = build_train_transform(data)(image=image, mask=label)
+    mask = np.asarray(out["mask"])
+    padded = mask == 255
+    assert padded.sum() == 64 * 64 - 32 * 48
+    assert np.abs(out["image"].permute(1, 2, 0).numpy()[padded]).max() < 0.03  # the mean normalises to ~0
+    np.testing.assert_allclose(
+        _denormalize(out["image"], data)[padded], np.broadcast_to(mean_pixel(data), (padded.sum(), 3)), atol=0.5
+    )
+
+
+def test_color_jitter_changes_colours_not_labels() -> None:
+    data = dataclasses.replace(_config(scale_range=(1.0, 1.0), crop_size=(96, 160), color_jitter=0.4))
+    image, label = _blocks(96, 160, seed=2)
+    transform = build_train_transform(data)
+    transform.set_random_seed(0)
+    out = transform(image=image + 40, mask=label)
+    mask = np.asarray(out["mask"])
+    assert np.array_equal(mask, label) or np.array_equal(mask, label[:, ::-1])
+    assert not np.allclose(_denormalize(out["image"], data)[..., 0], (image + 40)[..., 0], atol=2)
+
+
+def test_val_transform_only_normalises() -> None:
+    data = _config()
+    image, label = _blocks(96, 160, seed=3)
+    out = build_val_transform(data)(image=image, mask=label)
+    assert out["image"].shape == (3, 96, 160)
+    np.testing.assert_array_equal(np.asarray(out["mask"]), label)
+    np.testing.assert_allclose(_denormalize(out["image"], data), image, atol=1e-3)
