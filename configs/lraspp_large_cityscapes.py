@@ -34,13 +34,23 @@ config = Config(
         val_split="val",
         num_classes=19,
         ignore_index=255,
-        batch_size=16,  # global batch, split across devices
+        # Global batch, split across devices. DeepLab's train.py: with batch-norm training use a batch above 12,
+        # "more than 16 is better" (tensorflow/models research/deeplab/train.py, flag train_batch_size).
+        batch_size=16,
         val_batch_size=1,
         num_workers=8,
+        # DeepLab's Cityscapes recipe: 769x769 crops (research/deeplab/g3doc/cityscapes.md; the MobileNetV3
+        # checkpoints in g3doc/model_zoo.md also set image_pooling_crop_size=769,769) and random scaling in
+        # [0.5, 2.0] (train.py flags min_scale_factor / max_scale_factor).
         augment=AugmentConfig(scale_range=(0.5, 2.0), crop_size=(769, 769), hflip=True),
     ),
     loss=LossConfig(),
+    # DeepLab train.py defaults: momentum 0.9, poly power 0.9, weight decay 4e-5 "for MobileNet-V2 or Xception".
+    # The base lr of the from-scratch MobileNetV3 Cityscapes runs is not published; 0.01 is our choice, in the
+    # range DeepLab uses (its train.py: "Use 0.007 when training on PASCAL augmented training set").
+    # See docs/training.md.
     optim=OptimConfig(optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=4e-5, poly_power=0.9, warmup_steps=0),
+    # 90k iterations: DeepLab's Cityscapes command (research/deeplab/g3doc/cityscapes.md, training_number_of_steps).
     trainer=TrainerConfig(max_steps=90_000, val_every_n_steps=5_000, precision="32-true"),
     eval=EvalConfig(mode="whole", flip=False, scales=(1.0,)),  # the paper evaluates single-scale, whole image
 )

@@ -125,6 +125,8 @@ class TrainerConfig:
     val_every_n_steps: int = 5_000
     accelerator: str = "auto"
     devices: int = 1
+    # Machines for multi-node DDP (SLURM / torchrun); data.batch_size is split over devices * num_nodes.
+    num_nodes: int = 1
     # Lightning precision string: "32-true", "bf16-mixed", "16-mixed".
     precision: str = "32-true"
     channels_last: bool = False

@@ -1,0 +1,234 @@
+"""Training runs: the work dir, the Lightning Trainer with its callbacks and loggers, and the final report.
+
+``train(config, work_dir, resume)`` is what tools/train.py calls. A work dir holds::
+
+    config.py                  the resolved config (a loadable config file: tools/test.py accepts it)
+    checkpoints/last.ckpt      written at every validation (resume from it)
+    checkpoints/best.ckpt      the best val/mIoU so far
+    logs/tensorboard/version_N TensorBoard events, one version per launch
+    logs/csv/version_N         the same scalars as metrics.csv
+    metrics.json               the final validation result (written by rank 0 only)
+"""
+
+from __future__ import annotations
+
+import json
+import pprint
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
+
+from seg.config import Config, ConfigError, config_to_dict
+from seg.data import CityscapesDataModule
+from seg.engine.checkpointing import (
+    BEST,
+    LAST,
+    AtomicCheckpointIO,
+    checkpoint_step,
+    remove_stale_temp_files,
+    resolve_resume,
+)
+from seg.engine.evaluate import metrics_report
+from seg.engine.inference import describe_inference
+from seg.engine.metrics import format_scores_table
+from seg.engine.module import SegmentationModule, build_loss
+from seg.engine.optim import OPTIMIZERS, check_schedule
+from seg.models import read_checkpoint_config
+
+PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
+MONITOR = "val/mIoU"
+
+
+def default_work_dir(config: Config) -> Path:
+    return Path("work_dirs") / config.name
+
+
+def validate_training_config(config: Config) -> None:
+    """Fail before any work, with one message naming the key, on settings that cannot train."""
+    t = config.trainer
+    if config.model.num_classes != config.data.num_classes:
+        raise ConfigError(
+            f"model.num_classes={config.model.num_classes} but data.num_classes={config.data.num_classes}; "
+            "they must match."
+        )
+    if t.max_steps < 1 or t.val_every_n_steps < 1:
+        raise ConfigError(
+            f"trainer.max_steps={t.max_steps} and trainer.val_every_n_steps={t.val_every_n_steps} must be positive."
+        )
+    if t.max_steps % t.val_every_n_steps:
+        # Lightning validates every N steps but not at max_steps itself; the final weights must be validated
+        # (metrics.json, last.ckpt), so the last validation has to fall on the last step.
+        raise ConfigError(
+            f"trainer.max_steps={t.max_steps} is not a multiple of trainer.val_every_n_steps={t.val_every_n_steps}, so "
+            "the final weights would never be validated. Use a divisor, e.g. "
+            f"trainer.val_every_n_steps={_largest_divisor(t.max_steps, t.val_every_n_steps)}."
+        )
+    if t.precision not in PRECISIONS:
+        raise ConfigError(f"trainer.precision={t.precision!r} is not supported; use one of {', '.join(PRECISIONS)}.")
+    if t.devices < 1 or t.num_nodes < 1:
+        raise ConfigError(f"trainer.devices={t.devices} and trainer.num_nodes={t.num_nodes} must be at least 1.")
+    describe_inference(config.eval)  # validates the eval section used by validation
+    optim = config.optim
+    if optim.optimizer not in OPTIMIZERS:
+        raise ConfigError(f"optim.optimizer={optim.optimizer!r} is not supported; use one of {', '.join(OPTIMIZERS)}.")
+    if optim.lr <= 0:
+        raise ConfigError(f"optim.lr={optim.lr} must be positive, e.g. optim.lr=0.01.")
+    check_schedule(t.max_steps, optim)
+    try:
+        build_loss(config)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _largest_divisor(total: int, at_most: int) -> int:
+    return max(d for d in range(1, min(total, at_most) + 1) if total % d == 0)
+
+
+def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.Trainer:
+    """A Trainer for iteration-based training with validation every ``trainer.val_every_n_steps`` steps."""
+    t = config.trainer
+    checkpoints = work_dir / "checkpoints"
+    # Two callbacks, because Lightning 2.6's save_last only rewrites last.ckpt at a validation that also
+    # saved a top-k checkpoint, i.e. only when val/mIoU improved; resuming needs the latest state always.
+    best = ModelCheckpoint(
+        dirpath=checkpoints, filename=Path(BEST).stem, monitor=MONITOR, mode="max", save_top_k=1,
+        auto_insert_metric_name=False, enable_version_counter=False, save_on_train_epoch_end=False,
+    )  # fmt: skip
+    last = ModelCheckpoint(
+        dirpath=checkpoints, filename=Path(LAST).stem, monitor=None, save_top_k=1,
+        auto_insert_metric_name=False, enable_version_counter=False, save_on_train_epoch_end=False,
+    )  # fmt: skip
+    multi_process = t.devices * t.num_nodes > 1
+    on_gpu = t.accelerator in ("gpu", "cuda") or (t.accelerator == "auto" and torch.cuda.is_available())
+    return pl.Trainer(
+        accelerator=t.accelerator,
+        devices=t.devices,
+        num_nodes=t.num_nodes,
+        # Lightning picks the gloo backend on CPU and NCCL on GPU; under torchrun or SLURM it reads the
+        # ranks from the environment instead of launching processes itself.
+        strategy="ddp" if multi_process else "auto",
+        # BatchNorm statistics over the global batch, as with one device. torch's SyncBatchNorm runs on CUDA
+        # only; in CPU DDP each process normalises with the statistics of its own share of the batch.
+        sync_batchnorm=multi_process and on_gpu,
+        precision=t.precision,
+        max_steps=t.max_steps,
+        max_epochs=-1,
+        val_check_interval=t.val_every_n_steps,
+        check_val_every_n_epoch=None,  # count steps across epochs, not batches within one
+        log_every_n_steps=t.log_every_n_steps,
+        callbacks=[best, last, LearningRateMonitor(logging_interval="step")],
+        logger=[
+            TensorBoardLogger(save_dir=work_dir / "logs", name="tensorboard"),
+            CSVLogger(save_dir=work_dir / "logs", name="csv"),
+        ],
+        plugins=[AtomicCheckpointIO()],
+        default_root_dir=work_dir,
+        enable_progress_bar=progress,
+        benchmark=True,  # fixed crop sizes: let cuDNN pick the fastest kernels
+    )
+
+
+@rank_zero_only
+def write_resolved_config(config: Config, path: Path) -> None:
+    """The config as a loadable config file (``config = config_from_dict({...})``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = pprint.pformat(config_to_dict(config), indent=1, width=110, sort_dicts=False)
+    path.write_text(
+        f'"""Resolved config of run {config.name!r}, written by tools/train.py. Load it like any config file."""\n\n'
+        f"from seg.config import config_from_dict\n\nconfig = config_from_dict(\n{body}\n)\n"
+    )
+
+
+def _check_resume_config(config: Config, checkpoint: Path) -> None:
+    stored = read_checkpoint_config(checkpoint)
+    if stored is None:
+        return
+    # The ImageNet file only initialised the run; the checkpoint's weights replace it.
+    if replace(stored.model, backbone_weights=None) != replace(config.model, backbone_weights=None):
+        raise ConfigError(
+            f"--resume {checkpoint}: the checkpoint was trained with a different model section "
+            f"({stored.model}) than the config ({config.model}). Resume with the config it was trained with, "
+            "or start a new run in another --work-dir."
+        )
+
+
+def train(
+    config: Config, work_dir: str | Path | None = None, resume: str | None = None, progress: bool = True
+) -> dict[str, Any]:
+    """Train ``config``, validate every ``trainer.val_every_n_steps`` steps, return the final metrics.
+
+    ``resume``: None (fresh run), ``"auto"`` (``work_dir/checkpoints/last.ckpt`` if present) or a path.
+    Resuming restores weights, optimizer, schedule position, step counter and the checkpoint callbacks'
+    best score. Raises ``NonFiniteLossError`` if the loss diverges.
+    """
+    validate_training_config(config)
+    work_dir = Path(work_dir) if work_dir is not None else default_work_dir(config)
+    ckpt_path = resolve_resume(resume, work_dir)
+    start_step = 0
+    if ckpt_path is not None:
+        _check_resume_config(config, ckpt_path)
+        start_step = checkpoint_step(ckpt_path)
+        rank_zero_info(f"Resuming from {ckpt_path} at step {start_step}.")
+        # The data loader is not resumable mid-epoch: Lightning starts a fresh pass over the shuffled set,
+        # which is what we want, so its warning about it is expected.
+        warnings.filterwarnings("ignore", message=".*resuming from a checkpoint that ended before the epoch ended.*")
+    elif resume == "auto":
+        rank_zero_info(f"--resume auto: no {work_dir / 'checkpoints' / LAST} yet; starting from step 0.")
+    elif (work_dir / "checkpoints" / LAST).is_file():
+        rank_zero_info(
+            f"{work_dir / 'checkpoints'} holds checkpoints from an earlier run; starting from step 0 and overwriting "
+            "them (use --resume auto to continue it)."
+        )
+    # seed + start step: a resumed run draws a new shuffling order and new worker seeds rather than
+    # replaying the ones the interrupted run already used from step 0.
+    pl.seed_everything(config.trainer.seed + start_step, workers=True, verbose=False)
+    if torch.cuda.is_available():
+        torch.set_float32_matmul_precision("high")  # TF32 matmuls on Ampere and newer
+    if rank_zero_only.rank == 0:
+        remove_stale_temp_files(work_dir / "checkpoints")
+    write_resolved_config(config, work_dir / "config.py")
+
+    module = SegmentationModule(config)
+    datamodule = CityscapesDataModule(config.data)
+    trainer = build_trainer(config, work_dir, progress)
+    started = time.monotonic()
+    trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    fit_seconds = time.monotonic() - started
+    if module.last_val_scores is None or module.last_val_step != trainer.global_step:
+        # Resumed from a finished run: nothing was trained, so validate the restored weights.
+        trainer.validate(module, datamodule=datamodule, verbose=False)
+    assert module.last_val_scores is not None
+    best_score = next(cb.best_model_score for cb in trainer.checkpoint_callbacks if cb.monitor == MONITOR)
+    metrics = metrics_report(
+        module.last_val_scores,
+        describe_inference(config.eval),
+        step=trainer.global_step,
+        split=config.data.val_split,
+        config=config.name,
+        best_mIoU=None if best_score is None else round(float(best_score), 4),
+        best_checkpoint=str(work_dir / "checkpoints" / BEST),
+        last_checkpoint=str(work_dir / "checkpoints" / LAST),
+        resumed_from_step=start_step,
+        fit_seconds=round(fit_seconds, 1),
+    )
+    if trainer.is_global_zero:
+        (work_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        print(format_scores_table(module.last_val_scores, inference=metrics["inference"]))
+        miou = _percent(metrics["mIoU"])
+        print(f"step {metrics['step']}: val mIoU {miou} ({metrics['inference']}); work dir {work_dir}")
+    return metrics
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}%"
+
+
+__all__ = ["build_trainer", "default_work_dir", "train", "validate_training_config"]

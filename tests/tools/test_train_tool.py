@@ -1,0 +1,157 @@
+"""tools/train.py, test.py, infer.py and print_config.py on a tiny toy set, called as users call them."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from seg.data import PALETTE, make_toy_cityscapes
+from seg.engine.cityscapes_eval import evaluate_official
+
+REPO = Path(__file__).resolve().parents[2]
+TOY_CONFIG = str(REPO / "configs" / "lraspp_small_toy.py")
+TINY = [
+    "data.toy_train=4",
+    "data.toy_val=2",
+    "data.toy_image_size=(64,128)",
+    "data.augment.crop_size=(64,64)",
+    "data.batch_size=2",
+    "data.val_batch_size=2",
+    "data.num_workers=0",
+    "model.width_mult=0.5",
+    "model.head_channels=32",
+    "optim.warmup_steps=0",
+    "trainer.max_steps=4",
+    "trainer.val_every_n_steps=2",
+]
+
+
+def load_tool(name: str):
+    """Import tools/NAME.py under a private module name (tools/test.py would clash with `test`)."""
+    spec = importlib.util.spec_from_file_location(f"seg_tool_{name}", REPO / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(name: str, *argv: str) -> int:
+    tool = load_tool(name)
+    return tool.run_tool(tool.main, list(argv))
+
+
+@pytest.fixture(scope="module")
+def toy_root(tmp_path_factory) -> Path:
+    return make_toy_cityscapes(tmp_path_factory.mktemp("tools") / "toy", train=4, val=2, seed=0, image_size=(64, 128))
+
+
+@pytest.fixture(scope="module")
+def trained(toy_root, tmp_path_factory) -> Path:
+    work_dir = tmp_path_factory.mktemp("tools") / "run"
+    code = run(
+        "train", TOY_CONFIG, "--work-dir", str(work_dir), "--no-progress", "--set", f"data.root={toy_root}", *TINY
+    )
+    assert code == 0
+    return work_dir
+
+
+def test_train_tool_writes_metrics_and_test_tool_matches_official_evaluator(trained, toy_root, tmp_path, capsys):
+    metrics = json.loads((trained / "metrics.json").read_text())
+    assert metrics["step"] == 4
+    capsys.readouterr()
+    out_json, results = tmp_path / "scores.json", tmp_path / "results"
+    code = run(
+        "test", str(trained / "config.py"), str(trained / "checkpoints" / "last.ckpt"), "--no-progress",
+        "--json", str(out_json), "--cityscapes-results", str(results),
+    )  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "mIoU" in printed and "inference: whole image, single scale" in printed
+    report = json.loads(out_json.read_text())
+    assert set(report) >= {"mIoU", "per_class_iou", "pixel_accuracy", "inference"}
+    assert report["mIoU"] == pytest.approx(metrics["mIoU"], abs=1e-3)  # test.py on last.ckpt = training's last val
+    assert f"mIoU {report['mIoU']:.2f}%" in printed
+    # The official cityscapesscripts evaluator scores the written PNGs to the same number.
+    official = evaluate_official(results, toy_root, split="val")
+    assert official["num_images"] == 2 and sorted(p.name for p in results.iterdir()) == sorted(
+        p.name for p in (toy_root / "leftImg8bit" / "val").rglob("*_leftImg8bit.png")
+    )
+    assert official["miou"] == pytest.approx(report["mIoU"], abs=0.01)
+    for name, iou in report["per_class_iou"].items():
+        assert (iou is None) == (official["per_class_iou"][name] is None)
+        if iou is not None:
+            assert official["per_class_iou"][name] == pytest.approx(iou, abs=0.01)
+
+
+def test_infer_writes_palette_masks_and_overlays(trained, toy_root, tmp_path):
+    val = toy_root / "leftImg8bit" / "val"
+    code = run(
+        "infer",
+        str(trained / "config.py"),
+        str(trained / "checkpoints" / "best.ckpt"),
+        str(val),
+        "--output-dir",
+        str(tmp_path),
+    )
+    assert code == 0
+    stems = sorted(p.name[: -len(".png")] for p in val.rglob("*.png"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{s}_mask.png" for s in stems] + [f"{s}_overlay.png" for s in stems]
+    )
+    mask = np.asarray(Image.open(tmp_path / f"{stems[0]}_mask.png").convert("RGB")).reshape(-1, 3)
+    assert {tuple(c) for c in np.unique(mask, axis=0)} <= {tuple(c) for c in PALETTE}
+
+
+def test_checkpoint_for_another_architecture_is_one_message(trained, capsys):
+    code = run(
+        "test",
+        str(trained / "config.py"),
+        str(trained / "checkpoints" / "best.ckpt"),
+        "--set",
+        "model.backbone=mobilenet_v3_large",
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "does not fit this model" in err and "model.backbone='mobilenet_v3_small'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("tool", ["train", "test", "infer", "print_config"])
+def test_tools_exit_2_with_message_on_bad_config_key_or_missing_file(tool, tmp_path, capsys):
+    extra = {"train": [], "test": ["x.ckpt"], "infer": ["x.ckpt", "y.png"], "print_config": []}[tool]
+    assert run(tool, TOY_CONFIG, *extra, "--set", "model.outputstride=8") == 2
+    err = capsys.readouterr().err
+    assert "Unknown config key 'model.outputstride'" in err and "model.output_stride" in err and "Traceback" not in err
+    assert run(tool, str(tmp_path / "missing.py"), *extra) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_print_config_shows_overrides(capsys):
+    assert run("print_config", TOY_CONFIG, "--set", "trainer.max_steps=100") == 0
+    out = capsys.readouterr().out
+    assert "trainer.max_steps = 100" in out and "data.dataset = 'toy'" in out
+
+
+@pytest.mark.slow
+def test_two_process_cpu_ddp_run_writes_metrics(toy_root, tmp_path):
+    """trainer.devices=2 on the CPU: Lightning launches a second process (gloo); rank 0 writes metrics.json."""
+    work_dir = tmp_path / "ddp"
+    command = [
+        sys.executable,
+        str(REPO / "tools" / "train.py"),
+        TOY_CONFIG,
+        "--work-dir",
+        str(work_dir),
+        "--no-progress",
+    ]
+    command += ["--set", f"data.root={toy_root}", *TINY, "trainer.devices=2", "trainer.accelerator=cpu"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Initializing distributed: GLOBAL_RANK: 1, MEMBER: 2/2" in done.stderr + done.stdout
+    metrics = json.loads((work_dir / "metrics.json").read_text())
+    assert metrics["step"] == 4 and (work_dir / "checkpoints" / "last.ckpt").is_file()

@@ -1,0 +1,88 @@
+"""Segment images: colour masks (Cityscapes palette) and overlays for image files or folders.
+
+python tools/infer.py configs/lraspp_small_toy.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt \
+    datasets/toy_cityscapes/leftImg8bit/val --output-dir outputs/infer
+python tools/infer.py CONFIG model.onnx IMAGE.png          # ONNX Runtime, same pre- and postprocessing
+
+For each INPUT image NAME.png it writes NAME_mask.png (class colours) and NAME_overlay.png (the mask
+blended over the image) to --output-dir. Whole-image inference through seg.deploy.Predictor, the
+preprocessing shared by the PyTorch and ONNX Runtime backends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from seg.config import ConfigError, load_config
+from seg.data import colorize, read_image
+from seg.deploy.predictor import Predictor
+from seg.engine.cli import add_override_argument, run_tool
+from seg.models import CheckpointError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+def collect_images(inputs: Sequence[str]) -> list[Path]:
+    """Image files named directly, plus every image under the folders named (recursively), sorted."""
+    images: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            images += sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif path.is_file():
+            images.append(path)
+        else:
+            raise FileNotFoundError(2, "no such image file or folder", str(path))
+    if not images:
+        raise FileNotFoundError(2, f"no images ({', '.join(IMAGE_SUFFIXES)}) found", " ".join(inputs))
+    return images
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config", help="the config the model was trained with (or WORK_DIR/config.py)")
+    parser.add_argument("checkpoint", help="a .ckpt from tools/train.py, a state dict file or an exported .onnx")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
+    add_override_argument(parser)
+    parser.add_argument(
+        "--output-dir", default="outputs/infer", help="where masks and overlays go (default: %(default)s)"
+    )
+    parser.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay (default: %(default)s)")
+    args = parser.parse_args(argv)
+
+    config = load_config(args.config, args.overrides)
+    images = collect_images(args.inputs)
+    device = "cuda" if torch.cuda.is_available() and Path(args.checkpoint).suffix != ".onnx" else "cpu"
+    try:
+        # The checkpoint holds every weight: skip model.backbone_weights (the ImageNet file training started from).
+        plain = dataclasses.replace(config, model=dataclasses.replace(config.model, backbone_weights=None))
+        predictor = Predictor.from_config(plain, weights=args.checkpoint, device=device)
+    except CheckpointError:
+        raise
+    except ValueError as error:  # a backend / model / config mismatch, which the Predictor explains
+        raise ConfigError(str(error)) from None
+    out_dir = Path(args.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print(f"{len(images)} images -> {out_dir} ({predictor.describe()})")
+    for path in tqdm(images, unit="img"):
+        image = read_image(path)
+        mask = colorize(predictor.predict(image))
+        overlay = (image * (1 - args.alpha) + mask * args.alpha).round().astype(np.uint8)
+        for suffix, rgb in (("mask", mask), ("overlay", overlay)):
+            target = out_dir / f"{path.stem}_{suffix}.png"
+            if not cv2.imwrite(str(target), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+                raise FileNotFoundError(2, "cannot write the output (is the folder writable?)", str(target))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))

@@ -1,0 +1,70 @@
+"""Evaluate a checkpoint on the validation split: per-class IoU, mIoU, pixel accuracy, inference mode.
+
+python tools/test.py configs/lraspp_small_toy.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt
+python tools/test.py CONFIG CKPT --mode slide --set eval.crop_size=(769,769) eval.stride=(513,513) --flip
+python tools/test.py CONFIG CKPT --json scores.json --cityscapes-results results/
+
+--cityscapes-results writes one labelId PNG per image, named as the official evaluator and the test
+server expect; `CITYSCAPES_DATASET=ROOT CITYSCAPES_RESULTS=DIR csEvalPixelLevelSemanticLabeling` scores it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from seg.config import load_config
+from seg.engine.cli import add_override_argument, run_tool
+from seg.engine.evaluate import evaluate, metrics_report
+from seg.engine.inference import MODES
+from seg.engine.metrics import format_scores_table
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config", help="the config the checkpoint was trained with (or WORK_DIR/config.py)")
+    parser.add_argument("checkpoint", help="a .ckpt from tools/train.py or a state dict file")
+    add_override_argument(parser)
+    parser.add_argument("--mode", choices=MODES, help="inference mode (default: the config's eval.mode)")
+    parser.add_argument("--flip", action="store_true", help="also average over horizontally flipped inputs")
+    parser.add_argument("--scales", nargs="+", type=float, metavar="S", help="multi-scale inference, e.g. 0.75 1 1.25")
+    parser.add_argument("--json", metavar="OUT", help="write mIoU, per-class IoU, pixel accuracy and mode to OUT")
+    parser.add_argument("--cityscapes-results", metavar="DIR", help="write labelId PNGs for the official evaluator")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    config = load_config(args.config, args.overrides)
+    changes = {}
+    if args.mode is not None:
+        changes["mode"] = args.mode
+    if args.flip:
+        changes["flip"] = True
+    if args.scales:
+        changes["scales"] = tuple(args.scales)
+    config = dataclasses.replace(config, eval=dataclasses.replace(config.eval, **changes))
+
+    result = evaluate(config, args.checkpoint, results_dir=args.cityscapes_results, progress=not args.no_progress)
+    print(format_scores_table(result.scores, inference=result.inference))
+    report = metrics_report(
+        result.scores,
+        result.inference,
+        checkpoint=str(args.checkpoint),
+        split=config.data.val_split,
+        num_images=result.num_images,
+    )
+    miou = "n/a" if report["mIoU"] is None else f"{report['mIoU']:.2f}%"
+    print(f"mIoU {miou} on {config.data.val_split} ({result.num_images} images; {result.inference})")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    if args.cityscapes_results:
+        print(f"Cityscapes result PNGs (labelIds) in {args.cityscapes_results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))

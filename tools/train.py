@@ -1,0 +1,39 @@
+"""Train a config: python tools/train.py CONFIG [--set section.field=value ...] [--work-dir DIR] [--resume auto|PATH]
+
+python tools/train.py configs/lraspp_small_toy.py
+python tools/train.py configs/lraspp_large_cityscapes.py --set trainer.devices=4 --resume auto
+
+The work dir (default work_dirs/<config name>/) receives config.py (the resolved config),
+checkpoints/last.ckpt and best.ckpt, logs/ (TensorBoard and CSV) and metrics.json. More in docs/training.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from seg.config import load_config
+from seg.engine.cli import add_override_argument, run_tool
+from seg.engine.train import train
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config", help="a config file, e.g. configs/lraspp_small_toy.py")
+    add_override_argument(parser)
+    parser.add_argument("--work-dir", help="output folder (default: work_dirs/<config name>)")
+    parser.add_argument(
+        "--resume",
+        metavar="auto|PATH",
+        help="continue a run: 'auto' uses WORK_DIR/checkpoints/last.ckpt if it exists, or give a .ckpt path",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. for log files)")
+    args = parser.parse_args(argv)
+    config = load_config(args.config, args.overrides)
+    train(config, work_dir=args.work_dir, resume=args.resume, progress=not args.no_progress)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))
