@@ -12,6 +12,30 @@ PAPER_POOL_STRIDE = (16, 20)
 POOLS = ("global", "paper")
 
 
+def paper_pool(high: torch.Tensor) -> torch.Tensor:
+    """``F.avg_pool2d(high, kernel, stride=(16, 20))`` with the kernel clamped to the map (Fig. 10's pool).
+
+    Written as two averaging matrices built from the map's size, ``rows @ high @ cols.T``, rather than
+    with ``F.avg_pool2d``: an ONNX AveragePool's kernel is a constant attribute, so a kernel that
+    follows the input size would be frozen at the export size. The matrices are traced from the shape
+    (``torch.sym_min``, ``arange``), so an exported graph pools correctly at every input size.
+    """
+    rows = _window_weights(high.shape[-2], PAPER_POOL_KERNEL[0], PAPER_POOL_STRIDE[0], high)
+    cols = _window_weights(high.shape[-1], PAPER_POOL_KERNEL[1], PAPER_POOL_STRIDE[1], high)
+    # Width first: one (N*C*H, W) x (W, windows) GEMM, then the short row pass (the other order is ~10x slower).
+    return rows @ (high @ cols.transpose(0, 1))
+
+
+def _window_weights(size: int, kernel: int, stride: int, like: torch.Tensor) -> torch.Tensor:
+    """[windows, size] matrix whose row i averages positions [i * stride, i * stride + kernel) along one axis."""
+    kernel = torch.sym_min(kernel, size)
+    windows = (size - kernel) // stride + 1
+    starts = torch.arange(windows, device=like.device).unsqueeze(1) * stride
+    positions = torch.arange(size, device=like.device).unsqueeze(0)
+    inside = ((positions >= starts) & (positions < starts + kernel)).to(like.dtype)
+    return inside / inside.sum(dim=1, keepdim=True)
+
+
 class LRASPPHead(nn.Module):
     """``high`` -> 1x1 conv (F) + BN + ReLU, times a sigmoid gate from a pooled branch; upsample to ``low``;
     a 1x1 classifier on each branch; the two summed.
@@ -38,10 +62,8 @@ class LRASPPHead(nn.Module):
     def gate(self, high: torch.Tensor) -> torch.Tensor:
         if self.pool == "global":
             return self.scale(F.adaptive_avg_pool2d(high, 1))
-        height, width = high.shape[-2:]
-        kernel = (min(PAPER_POOL_KERNEL[0], height), min(PAPER_POOL_KERNEL[1], width))
-        pooled = F.avg_pool2d(high, kernel, stride=PAPER_POOL_STRIDE)
-        return F.interpolate(self.scale(pooled), size=(height, width), mode="bilinear", align_corners=False)
+        pooled = paper_pool(high)
+        return F.interpolate(self.scale(pooled), size=high.shape[-2:], mode="bilinear", align_corners=False)
 
     def forward(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
         low, high = features["low"], features["high"]

@@ -1,0 +1,172 @@
+"""The benchmark sweep behind tools/benchmark.py: configs x output strides x input sizes x backends,
+plus torchvision reference rows measured in the same interleaved loop."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..config import Config
+from .benchmark import (
+    machine_info,
+    model_files,
+    precision_of,
+    predictor_factory,
+    reference_factory,
+    reference_model,
+    scratch_dir,
+    summarise,
+    time_interleaved,
+    warm_up,
+    with_output_stride,
+)
+from .export import export_onnx
+from .images import random_images
+from .predictor import Predictor
+from .profile import profile_onnx
+from .runtime import OnnxRunner
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One model to measure: a display name and its config."""
+
+    name: str
+    config: Config
+
+
+def run_sweep(
+    entries: Sequence[Entry],
+    sizes: Sequence[tuple[int, int]],
+    backends: Sequence[str],
+    output_strides: Sequence[int | None] = (None,),
+    references: Sequence[str] = ("stock",),
+    threads: int | None = None,
+    batch: int = 1,
+    warmup: int = 3,
+    iters: int = 10,
+    device: str = "cpu",
+    calibration: list[np.ndarray] | None = None,
+    progress: bool = True,
+    profile: bool = False,
+) -> dict[str, object]:
+    """Measure every (entry, output stride, size, backend) and the reference rows; returns the JSON-ready report.
+
+    ``profile`` adds ONNX Runtime's per-op-type kernel times to every ONNX Runtime row (after the timing)."""
+    rows: list[dict[str, object]] = []
+    steps = len(output_strides) * len(sizes) * (len(entries) * len(backends) + 2 * len(references)) * (warmup + iters)
+    bar = tqdm(total=steps, desc="benchmark", unit="call", disable=not progress)
+    calibration = calibration or [image[0] for image in random_images(4, sizes[0], seed=1)]
+    ref_onnx: dict[str, Path] = {}
+    with scratch_dir() as tmp:
+        for output_stride in output_strides:
+            configs = [(entry.name, with_output_stride(entry.config, output_stride)) for entry in entries]
+            bar.set_postfix_str(f"exporting (output stride {output_stride or 'config'})")
+            files = {}
+            for index, (name, config) in enumerate(configs):
+                workdir = Path(tmp) / f"os{output_stride}_{index}"
+                workdir.mkdir()
+                files[name] = model_files(config, workdir, list(backends), calibration, sizes[0])
+            first = configs[0][1]
+            refs = [reference_model(kind, first, sizes[0]) for kind in references if _reference_fits(kind, first)]
+            if "onnxruntime" in backends:
+                for label, model, _ in refs:
+                    if label not in ref_onnx:  # the stock reference is the same model at every output stride
+                        path = Path(tmp) / f"reference{len(ref_onnx)}.onnx"
+                        ref_onnx[label] = export_onnx(model, path, input_size=sizes[0], dynamic=True, fold_bn=False)
+            for size in sizes:
+                factories = {}
+                for name, config in configs:
+                    for backend in backends:
+                        factories[(name, backend)] = (
+                            config,
+                            predictor_factory(config, files[name], backend, size, threads, device),
+                        )
+                for label, model, _ in refs:
+                    factories[(label, "torch")] = (first, reference_factory(model, first, size, device))
+                    if label in ref_onnx:
+                        path = ref_onnx[label]
+                        factories[(label, "onnxruntime")] = (first, _onnx_reference(path, first, size, threads))
+                images = random_images(1, size, batch=batch)[0]
+                predictors, memory = {}, {}
+                for key, (_, factory) in factories.items():
+                    bar.set_postfix_str(f"warm-up {key[0]} / {key[1]} @ {size[0]}x{size[1]}")
+                    zeros = np.zeros((batch, 3, *size), dtype=np.float32)
+                    predictor, peak = warm_up(factory, zeros, 0, device)
+                    inputs = predictor.preprocess(images)
+                    for _ in range(warmup):
+                        predictor.infer(inputs)
+                        bar.update()
+                    predictors[key], memory[key] = (predictor, inputs), peak
+                bar.set_postfix_str(f"timing {len(predictors)} runners @ {size[0]}x{size[1]}")
+                calls = {key: (lambda p=p, x=x: p.infer(x)) for key, (p, x) in predictors.items()}
+                times = time_interleaved(calls, iters, device, on_step=bar.update)
+                ref_strides = {label: stride for label, _, stride in refs}
+                for key, (predictor, _) in predictors.items():
+                    config = factories[key][0]
+                    timing = summarise(times[key], memory[key])
+                    reference = key[0] in ref_strides
+                    rows.append(
+                        {
+                            "model": key[0],
+                            "reference": reference,
+                            "sweep_output_stride": config.model.output_stride,
+                            "output_stride": ref_strides[key[0]] if reference else config.model.output_stride,
+                            "backbone": "mobilenet_v3_large" if reference else config.model.backbone,
+                            "head": "lraspp" if reference else config.model.head,
+                            "pool": "global" if reference else config.model.pool,
+                            "input_size": list(size),
+                            "batch": batch,
+                            "backend": key[1],
+                            "precision": precision_of(key[1]),
+                            "runner": predictor.runner.description,
+                            **asdict(timing),
+                            "fps": batch * 1e3 / timing.median_ms,
+                        }
+                    )
+                    if profile and isinstance(predictor.runner, OnnxRunner):
+                        bar.set_postfix_str(f"profiling {key[0]} / {key[1]}")
+                        rows[-1]["op_profile"] = profile_onnx(predictor.runner.path, size, threads)
+                del predictors, calls
+                gc.collect()
+    bar.close()
+    _add_ratios(rows)
+    settings = {
+        "backends": list(backends),
+        "sizes": [list(s) for s in sizes],
+        "batch": batch,
+        "warmup": warmup,
+        "iters": iters,
+    }
+    settings |= {"device": device, "weights": "random, BatchNorm statistics re-estimated on random images (speed only)"}
+    return {"machine": machine_info(threads, device), "settings": settings, "rows": rows}
+
+
+def _onnx_reference(path: Path, config: Config, size: tuple[int, int], threads: int | None):
+    return lambda: Predictor(
+        OnnxRunner(path, threads), config.model.num_classes, config.data.mean, config.data.std, size, "onnxruntime"
+    )
+
+
+def _reference_fits(kind: str, config: Config) -> bool:
+    if kind == "matched" and config.model.output_stride not in (16, 32):
+        print(
+            f"note: no matched torchvision reference at output stride {config.model.output_stride} (torchvision dilates to 16 only)"
+        )
+        return False
+    return True
+
+
+def _add_ratios(rows: list[dict[str, object]]) -> None:
+    """Each row's latency as a multiple of every reference row at the same output stride, size and batch."""
+    for row in rows:
+        row["ratios"] = {}
+        for ref in rows:
+            same = all(ref[k] == row[k] for k in ("sweep_output_stride", "input_size", "batch"))
+            if ref["reference"] and same:
+                row["ratios"][f"{ref['model']} / {ref['backend']}"] = row["median_ms"] / ref["median_ms"]

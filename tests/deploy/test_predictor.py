@@ -1,0 +1,59 @@
+"""One inference path: the same preprocessing and results on PyTorch and ONNX Runtime."""
+
+import numpy as np
+import pytest
+
+from seg.data import read_image
+from seg.deploy.predictor import Predictor
+
+
+@pytest.fixture(scope="module")
+def toy_images(small_export):
+    paths = sorted((small_export.toy_root / "leftImg8bit" / "val").rglob("*.png"))
+    return np.stack([read_image(p) for p in paths[:2]])  # [2, 64, 96, 3] uint8
+
+
+def test_torch_and_onnxruntime_agree(small_export, toy_images):
+    torch_predictor = Predictor.from_config(small_export.config, small_export.weights, threads=2)
+    onnx_predictor = Predictor.from_config(small_export.config, small_export.onnx, threads=2)
+    assert onnx_predictor.backend == "onnxruntime" and torch_predictor.backend == "torch"
+    for predictor in (torch_predictor, onnx_predictor):
+        assert predictor.input_size is None  # the dynamic export runs at each image's size
+    np.testing.assert_allclose(
+        onnx_predictor.predict_proba(toy_images), torch_predictor.predict_proba(toy_images), atol=1e-4
+    )
+    labels_torch, labels_onnx = torch_predictor.predict(toy_images), onnx_predictor.predict(toy_images)
+    assert labels_torch.dtype == np.uint8 and labels_torch.shape == (2, 64, 96)
+    assert (labels_torch == labels_onnx).mean() >= 0.999
+
+
+def test_fixed_input_size_resizes_in_and_out(small_export, toy_images):
+    predictor = Predictor.from_config(small_export.config, small_export.onnx, input_size=(75, 111), threads=2)
+    batch = predictor.preprocess(toy_images)
+    assert batch.shape == (2, 3, 75, 111) and batch.dtype == np.float32
+    logits = predictor.infer(batch)
+    assert logits.shape == (2, small_export.config.model.num_classes, 75, 111)
+    single = predictor.predict(toy_images[0])
+    assert single.shape == (64, 96)  # back at the image's own size
+    proba = predictor.predict_proba(toy_images[0])
+    assert proba.shape == (small_export.config.model.num_classes, 64, 96)
+    np.testing.assert_allclose(proba.sum(0), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(proba.argmax(0), single)
+
+
+def test_preprocess_normalises_with_the_config_statistics(small_export):
+    predictor = Predictor.from_config(small_export.config, small_export.onnx)
+    image = np.full((4, 6, 3), (255, 0, 128), dtype=np.uint8)
+    mean, std = np.array(small_export.config.data.mean), np.array(small_export.config.data.std)
+    expected = ((np.array([255, 0, 128]) / 255.0 - mean) / std).reshape(1, 3, 1, 1)
+    np.testing.assert_allclose(predictor.preprocess(image), np.broadcast_to(expected, (1, 3, 4, 6)), rtol=1e-5)
+
+
+def test_clear_errors(small_export):
+    predictor = Predictor.from_config(small_export.config, small_export.onnx)
+    with pytest.raises(ValueError, match=r"uint8 RGB images \[N, H, W, 3\]"):
+        predictor.predict(np.zeros((8, 8, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="backend='onnxruntime' needs weights=PATH.onnx"):
+        Predictor.from_config(small_export.config, backend="onnxruntime")
+    with pytest.raises(ValueError, match="Unknown backend 'tensorrt'"):
+        Predictor.from_config(small_export.config, backend="tensorrt")

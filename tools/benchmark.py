@@ -1,0 +1,135 @@
+"""Latency of configs across backends, input sizes and output strides, with torchvision reference rows.
+
+python tools/benchmark.py configs/lraspp_large_cityscapes.py --input-size 512 1024 1024 2048 \
+    --output-strides 8 16 32 --threads 2 --json bench.json --markdown bench.md --plot bench.png
+python tools/benchmark.py configs/lraspp_large_cityscapes.py configs/lraspp_large_cityscapes.py@model.pool=global \
+    --backends torch-channels-last onnxruntime onnxruntime-int8 --references stock matched
+
+CONFIG@key=value,key=value benchmarks a config with overrides (--set applies to every config).
+Every row is timed in the same interleaved loop as the reference rows: torchvision's
+lraspp_mobilenet_v3_large (weights=None, num_classes=19) in eager PyTorch ("stock"), and optionally
+torchvision's LR-ASPP built with the first config's RF2 and output stride ("matched"); with the
+onnxruntime backend the references are also exported and run on ONNX Runtime. Weights are random
+(speed does not depend on them); INT8 calibrates on --calibration images or on random images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from seg.config import ConfigError, load_config
+from seg.deploy.benchmark import BACKENDS, REFERENCES
+from seg.deploy.images import calibration_images
+from seg.deploy.report import benchmark_markdown, plot_benchmark
+from seg.deploy.sweep import Entry, run_sweep
+from seg.engine.cli import add_override_argument, run_tool
+
+
+def parse_entries(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]:
+    """CONFIG or CONFIG@key=value,key=value -> named entries."""
+    entries = []
+    for spec in specs:
+        path, _, extra = spec.partition("@")
+        own = [item for item in extra.split(",") if item]
+        config = load_config(path, [*overrides, *own])
+        entries.append(Entry(config.name + (f" [{', '.join(own)}]" if own else ""), config))
+    return entries
+
+
+def parse_sizes(values: Sequence[int]) -> list[tuple[int, int]]:
+    if len(values) % 2 or not values or min(values) < 32:
+        raise ConfigError(
+            f"--input-size takes pairs H W of at least 32 each (e.g. 512 1024 1024 2048); got {list(values)}."
+        )
+    return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "configs", nargs="+", metavar="CONFIG", help="config files (CONFIG@key=value,... for overrides)"
+    )
+    add_override_argument(parser)
+    parser.add_argument(
+        "--input-size", nargs="+", type=int, default=[512, 1024], metavar="H W", help="one or more H W pairs"
+    )
+    parser.add_argument(
+        "--output-strides", nargs="+", type=int, help="sweep model.output_stride (default: each config's own)"
+    )
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        default=["torch", "torch-channels-last", "onnxruntime", "onnxruntime-int8"],
+        choices=BACKENDS,
+    )
+    parser.add_argument(
+        "--references", nargs="*", default=["stock"], choices=REFERENCES, help="torchvision reference rows"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="intra-op threads for PyTorch and ONNX Runtime (default: all cores)"
+    )
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (PyTorch backends; ONNX Runtime runs on the CPU)")
+    parser.add_argument(
+        "--calibration", metavar="DIR_OR_CONFIG", help="INT8 calibration images (default: random images)"
+    )
+    parser.add_argument("--json", help="write the report as JSON")
+    parser.add_argument("--markdown", help="write the report as a markdown table")
+    parser.add_argument("--plot", help="write a PNG of latency against output stride and input size")
+    parser.add_argument(
+        "--profile", action="store_true", help="add ONNX Runtime's per-op-type kernel times to ONNX rows"
+    )
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if args.batch < 1 or args.iters < 1 or args.warmup < 0:
+        raise ConfigError(
+            f"--batch and --iters must be >= 1 and --warmup >= 0; got {args.batch}, {args.iters}, {args.warmup}."
+        )
+    if args.device != "cpu" and any(b.startswith("onnxruntime") for b in args.backends):
+        raise ConfigError(
+            f"--device {args.device}: the onnxruntime backends run on the CPU here; benchmark them with --device cpu."
+        )
+    entries = parse_entries(args.configs, args.overrides)
+    sizes = parse_sizes(args.input_size)
+    calibration = calibration_images(args.calibration, 16) if args.calibration else None
+    report = run_sweep(
+        entries,
+        sizes,
+        args.backends,
+        output_strides=args.output_strides or [None],
+        references=args.references,
+        threads=args.threads,
+        batch=args.batch,
+        warmup=args.warmup,
+        iters=args.iters,
+        device=args.device,
+        calibration=calibration,
+        progress=not args.no_progress,
+        profile=args.profile,
+    )
+    command = "python tools/benchmark.py " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+    )
+    report["command"] = command
+    markdown = benchmark_markdown(report, command)
+    print(markdown)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    if args.markdown:
+        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.markdown).write_text(markdown)
+    if args.plot:
+        plot_benchmark(report, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))

@@ -1,0 +1,109 @@
+"""Compare decoders and encoders: parameters, MAdds, latency and (with checkpoints) mIoU.
+
+python tools/compare_decoders.py --input-size 512 1024 --threads 2 --markdown compare.md --plot compare.png
+python tools/compare_decoders.py configs/lraspp_small_toy.py configs/lraspp_small_toy.py@model.head=raspp \
+    --checkpoints work_dirs/a/checkpoints/best.ckpt - --input-size 128 256
+
+Without CONFIG arguments the paper's lineup is measured: LR-ASPP, R-ASPP and DeepLabV3 on
+MobileNetV3-Large and -Small, and MobileNetV2 R-ASPP (configs/raspp_mobilenetv2_cityscapes.py).
+--checkpoints pairs one checkpoint (or "-") with each config; mIoU is then computed on the config's
+validation split. MAdds: seg.models.complexity (FlopCounterMode, MAdds = FLOPs / 2). The tool prints
+the paper's claim "MobileNetV3-Large LR-ASPP is 34% faster than MobileNetV2 R-ASPP" as measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from seg.config import ConfigError, load_config
+from seg.deploy.compare import DEFAULT_LINEUP, compare_decoders, compare_markdown, paper_comparison
+from seg.deploy.report import scatter
+from seg.deploy.sweep import Entry
+from seg.engine.cli import add_override_argument, run_tool
+
+BACKENDS = ("torch", "torch-channels-last", "onnxruntime", "onnxruntime-int8")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def entries_from(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]:
+    if not specs:
+        return [Entry(name, load_config(REPO / path, [*overrides, *extra])) for name, path, extra in DEFAULT_LINEUP]
+    entries = []
+    for spec in specs:
+        path, _, extra = spec.partition("@")
+        own = [item for item in extra.split(",") if item]
+        config = load_config(path, [*overrides, *own])
+        entries.append(Entry(config.name + (f" [{', '.join(own)}]" if own else ""), config))
+    return entries
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "configs", nargs="*", metavar="CONFIG", help="config files, CONFIG@key=value,... (default: the paper's lineup)"
+    )
+    add_override_argument(parser)
+    parser.add_argument("--checkpoints", nargs="+", default=[], metavar="CKPT", help="one per config, '-' for none")
+    parser.add_argument("--input-size", nargs=2, type=int, default=(512, 1024), metavar=("H", "W"))
+    parser.add_argument("--backend", default="torch-channels-last", choices=BACKENDS)
+    parser.add_argument("--threads", type=int, help="intra-op threads (default: all cores)")
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--iters", type=int, default=5)
+    parser.add_argument("--eval-images", type=int, default=50, help="validation images for mIoU (default: %(default)s)")
+    parser.add_argument("--json", help="write the report as JSON")
+    parser.add_argument("--markdown", help="write the table as markdown")
+    parser.add_argument("--plot", help="PNG scatter: mIoU (or MAdds without checkpoints) against latency")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    entries = entries_from(args.configs, args.overrides)
+    checkpoints = [None if c == "-" else c for c in args.checkpoints] or [None] * len(entries)
+    if len(checkpoints) != len(entries):
+        raise ConfigError(
+            f"--checkpoints has {len(checkpoints)} items for {len(entries)} configs; give one per config ('-' for none)."
+        )
+    if min(args.input_size) < 32 or args.iters < 1:
+        raise ConfigError(f"--input-size must be at least 32 32 and --iters >= 1; got {args.input_size}, {args.iters}.")
+    size = (args.input_size[0], args.input_size[1])
+    report = compare_decoders(
+        entries,
+        checkpoints,
+        size,
+        args.backend,
+        args.threads,
+        args.warmup,
+        args.iters,
+        args.eval_images,
+        not args.no_progress,
+    )
+    command = "python tools/compare_decoders.py " + " ".join(
+        shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
+    )
+    report["command"] = command
+    markdown = compare_markdown(report, command)
+    print(markdown)
+    if paper_comparison(report) is None:
+        print("note: the lineup lacks MobileNetV3-Large LR-ASPP or MobileNetV2 R-ASPP; no paper comparison printed")
+    for option, write in (
+        (args.json, lambda p: p.write_text(json.dumps(report, indent=2) + "\n")),
+        (args.markdown, lambda p: p.write_text(markdown)),
+    ):
+        if option:
+            Path(option).parent.mkdir(parents=True, exist_ok=True)
+            write(Path(option))
+    if args.plot:
+        with_miou = all(row["miou"] is not None for row in report["rows"])
+        points = [
+            (r["model"], r["median_ms"], 100 * r["miou"] if with_miou else r["madds"] / 1e9) for r in report["rows"]
+        ]
+        ylabel = "mIoU (%)" if with_miou else "MAdds (billions)"
+        scatter(points, "median latency (ms)", ylabel, f"{size[0]}x{size[1]}, {args.backend}", args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))

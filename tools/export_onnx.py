@@ -1,0 +1,143 @@
+"""Export a config's model to ONNX, verify it against PyTorch, optionally quantize it to INT8.
+
+python tools/export_onnx.py configs/lraspp_large_cityscapes.py CHECKPOINT --output model.onnx --dynamic
+python tools/export_onnx.py configs/lraspp_small_toy.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt \
+    --output small.onnx --input-size 128 256 --dynamic --int8 --calibration configs/lraspp_small_toy.py
+
+The graph maps normalised float images [N, 3, H, W] to logits at the input resolution (or, with
+--labels, uint8 label maps [N, H, W]). With --dynamic, batch, height and width are symbolic.
+After export, ONNX Runtime is checked against eager PyTorch at the export size and, with --dynamic,
+at two more sizes (one not divisible by 32): max |logit difference| <= 1e-3 and argmax agreement
+>= 99.9%, or the tool exits with status 1. --int8 writes OUTPUT.int8.onnx (static QDQ quantization,
+per-channel weights) and reports its precision per op, its agreement with fp32, mIoU of both where
+labels exist, and the speed ratio. docs/deployment.md has the details.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from seg.config import ConfigError, load_config
+from seg.deploy.accuracy import compare_predictions, speed_ratio
+from seg.deploy.export import DEFAULT_OPSET, ExportError, export_onnx, verification_shapes, verify_onnx
+from seg.deploy.images import calibration_images, dataset_samples, folder_images
+from seg.deploy.predictor import Predictor
+from seg.deploy.quantize import ImageCalibrationReader, quantize_int8
+from seg.engine.cli import add_override_argument, run_tool
+from seg.models import build_model, load_weights
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config", help="a config file, e.g. configs/lraspp_large_cityscapes.py")
+    parser.add_argument("checkpoint", nargs="?", help="a .ckpt or state dict (default: random initialisation)")
+    parser.add_argument("--output", required=True, help="the .onnx file to write")
+    add_override_argument(parser)
+    parser.add_argument(
+        "--input-size",
+        nargs=2,
+        type=int,
+        default=(512, 1024),
+        metavar=("H", "W"),
+        help="export size (default: 512 1024)",
+    )
+    parser.add_argument("--dynamic", action="store_true", help="symbolic batch, height and width")
+    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset (default: %(default)s)")
+    parser.add_argument("--labels", action="store_true", help="end the graph in the argmax: uint8 label maps")
+    parser.add_argument("--int8", action="store_true", help="also write OUTPUT.int8.onnx (static INT8, QDQ)")
+    parser.add_argument(
+        "--calibration",
+        metavar="DIR_OR_CONFIG",
+        help="INT8 calibration images: a folder, or a config (its train split; --set applies)",
+    )
+    parser.add_argument(
+        "--calibration-images", type=int, default=32, help="images used to calibrate (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--eval-images", type=int, default=50, help="images for the INT8 agreement / mIoU check (default: %(default)s)"
+    )
+    parser.add_argument("--threads", type=int, help="ONNX Runtime and PyTorch threads for the checks")
+    parser.add_argument("--no-verify", action="store_true", help="skip the ONNX Runtime parity check")
+    args = parser.parse_args(argv)
+    if args.int8 and not args.calibration:
+        raise ConfigError(
+            "--int8 needs --calibration DIR_OR_CONFIG: a folder of images or a config whose dataset exists."
+        )
+    if args.int8 and args.labels:
+        raise ConfigError("--int8 quantizes a logits graph; drop --labels (the Predictor applies the argmax).")
+    if min(args.input_size) < 32:
+        raise ConfigError(f"--input-size {args.input_size[0]} {args.input_size[1]} is too small; use at least 32 32.")
+
+    config = load_config(args.config, args.overrides)
+    model = build_model(config.model)
+    if args.checkpoint:
+        load_weights(model, args.checkpoint)
+    else:
+        print("note: no checkpoint given; exporting randomly initialised weights")
+    input_size = (args.input_size[0], args.input_size[1])
+    try:
+        output = export_onnx(model, args.output, input_size, dynamic=args.dynamic, opset=args.opset, labels=args.labels)
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    axes = "dynamic batch, height and width" if args.dynamic else f"fixed 1x3x{input_size[0]}x{input_size[1]}"
+    print(f"exported {output} ({axes}, opset {args.opset}, {'label maps' if args.labels else 'logits'})")
+
+    if not args.no_verify:
+        results = verify_onnx(model, output, verification_shapes(input_size, args.dynamic), threads=args.threads)
+        print("ONNX Runtime vs PyTorch (eager, BatchNorm not folded):")
+        for result in results:
+            print(f"  {result.line()}  {'ok' if result.ok() else 'FAILED'}")
+        if not all(result.ok() for result in results):
+            message = f"{output} does not match PyTorch beyond tolerance (logits 1e-3 abs, argmax agreement 99.9%)."
+            print(
+                f"error: {message} Re-export with --opset {DEFAULT_OPSET} or report the failing size.", file=sys.stderr
+            )
+            return 1
+
+    if args.int8:
+        quantize(args, config, output, input_size)
+    return 0
+
+
+def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[int, int]) -> None:
+    int8_path = output.with_suffix(".int8.onnx")
+    fp32 = Predictor.from_config(
+        config, output, input_size=input_size if not args.dynamic else None, threads=args.threads
+    )
+    images = calibration_images(args.calibration, args.calibration_images, args.overrides)
+    print(f"calibrating on {len(images)} images from {args.calibration} ...")
+    summary = quantize_int8(output, int8_path, ImageCalibrationReader(images, fp32.preprocess))
+    print(f"wrote {int8_path}")
+    print("  rewrites into int8-capable ops: " + ", ".join(f"{k} x{v}" for k, v in summary.rewrites.items()))
+    print(
+        f"  kept in float on purpose (decoder classifiers, their sum, the final resize): {len(summary.kept_float)} nodes"
+    )
+    print("  ONNX Runtime int8 kernels: " + ", ".join(f"{k} x{v}" for k, v in sorted(summary.int8_ops.items())))
+    print("  float data ops left: " + (", ".join(f"{k} x{v}" for k, v in sorted(summary.float_ops.items())) or "none"))
+
+    int8 = Predictor.from_config(config, int8_path, input_size=fp32.input_size, threads=args.threads)
+    source = Path(args.calibration)
+    if source.suffix == ".py":
+        eval_config = load_config(source, args.overrides)
+        samples = dataset_samples(eval_config, eval_config.data.val_split, args.eval_images)
+        where = f"{eval_config.data.root} {eval_config.data.val_split} split"
+    else:
+        samples = [(image, None) for image in folder_images(source, args.eval_images)]
+        where = f"{source} (the calibration folder)"
+    result = compare_predictions(fp32, int8, samples, config.data.ignore_index)
+    print(f"INT8 vs fp32 on {result.images} images from {where}: argmax agreement {100 * result.agreement:.2f}%")
+    if result.miou_reference is not None:
+        print(f"  mIoU fp32 {100 * result.miou_reference:.2f}, INT8 {100 * result.miou_candidate:.2f}")
+    size = fp32.input_size or input_size
+    fp32_ms, int8_ms = speed_ratio(fp32, int8, size)
+    print(
+        f"  latency at {size[0]}x{size[1]}, batch 1: fp32 {fp32_ms:.1f} ms, INT8 {int8_ms:.1f} ms ({fp32_ms / int8_ms:.2f}x)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))
