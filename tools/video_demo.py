@@ -1,0 +1,174 @@
+"""Segment a video, a folder of frames or a camera and write the Cityscapes-palette overlay video.
+
+    python tools/video_demo.py configs/lraspp_small_toy.py model.onnx street.mp4 --output out.mp4
+    python tools/video_demo.py configs/lraspp_small_cityscapes.py best.ckpt frames/ --side-by-side --smooth 0.6
+    python tools/video_demo.py configs/lraspp_small_cityscapes.py best.ckpt 0 --show --max-frames 300
+
+The output keeps the input's frame size and frame rate (a folder of frames has none: --fps, 30 by
+default); with --side-by-side it is twice as wide. Decoding, preprocessing, inference,
+postprocessing, drawing and encoding run in overlapping threads. The report at the end gives
+frames read and written, model FPS (time inside Predictor.infer), end-to-end FPS, the flicker
+(mean fraction of pixels whose label changes between frames) and where and why it stopped.
+Ctrl-C stops reading and finishes the output with the frames done so far.
+
+Exit status: 0 the whole input was processed; 2 a bad argument, config, checkpoint, input or
+output (one message on stderr, nothing written); 1 a failure during the run (the output keeps the
+frames finished before it); 3 the input ended early (truncated or corrupt file, lost camera) and
+the output holds what could be read; 130 interrupted by Ctrl-C, the output holds the frames done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from seg.config import ConfigError, load_config
+from seg.deploy.predictor import Predictor
+from seg.engine.cli import EXIT_USER_ERROR, add_override_argument
+from seg.models import CheckpointError
+from seg.video import Renderer, VideoInputError, VideoOutput, VideoOutputError, VideoPipeline, open_source, open_window
+
+EXIT_RUN_FAILED, EXIT_INPUT_ENDED_EARLY, EXIT_INTERRUPTED = 1, 3, 130
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config", help="a config file, e.g. configs/lraspp_small_cityscapes.py")
+    parser.add_argument(
+        "weights",
+        help="a Lightning .ckpt or state dict (torch backend), an .onnx file (onnxruntime backend), or 'random' for "
+        "untrained weights (the speed is the same; for measuring only)",
+    )
+    parser.add_argument("input", help="a video file, a folder of frames (sorted by name) or a camera index such as 0")
+    parser.add_argument(
+        "--output",
+        help="output video (default work_dirs/video/<input name>_seg.mp4); if the .mp4 codec is "
+        "missing it falls back to .avi and says so",
+    )
+    parser.add_argument(
+        "--backend", choices=("torch", "onnxruntime"), help="default: onnxruntime for .onnx weights, else torch"
+    )
+    parser.add_argument(
+        "--input-size", nargs=2, type=int, metavar=("H", "W"), help="network input size (default: the frame size)"
+    )
+    parser.add_argument("--opacity", type=float, default=0.5, help="overlay opacity in [0, 1] (default 0.5)")
+    parser.add_argument(
+        "--side-by-side", action="store_true", help="original left, segmentation right: the output is twice as wide"
+    )
+    parser.add_argument(
+        "--smooth",
+        type=float,
+        default=0.0,
+        metavar="ALPHA",
+        help="temporal smoothing: p_t = ALPHA * p_(t-1) + (1 - ALPHA) * softmax_t, ALPHA in [0, 1); 0 = off (default)",
+    )
+    parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=30.0,
+        help="frame rate of a folder of frames, and of a camera or file that states none (default 30)",
+    )
+    parser.add_argument("--show", action="store_true", help="also show the frames in a window when a display exists")
+    default_threads = max(1, (os.cpu_count() or 2) - 1)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=default_threads,
+        help=f"inference threads (default {default_threads}: "
+        "all cores but one, which is left to decoding, drawing and encoding)",
+    )
+    add_override_argument(parser)
+    args = parser.parse_args(argv)
+    if not 0.0 <= args.opacity <= 1.0:
+        parser.error(f"--opacity {args.opacity} must be in [0, 1]")
+    if not 0.0 <= args.smooth < 1.0:
+        parser.error(f"--smooth {args.smooth} must be in [0, 1) (0 = off)")
+    for name in ("max_frames", "threads"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.fps <= 0 or (args.input_size and min(args.input_size) < 1):
+        parser.error("--fps and --input-size must be positive")
+    return args
+
+
+def default_output(spec: str) -> Path:
+    name = f"camera{int(spec)}" if spec.strip().isdigit() else Path(spec.rstrip("/")).stem
+    return Path("work_dirs") / "video" / f"{name}_seg.mp4"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:  # before the pipeline's own Ctrl-C handling is in place
+        print("Interrupted before any frame was processed; no output was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def run(args: argparse.Namespace) -> int:
+    weights = None if args.weights == "random" else args.weights
+    if args.backend == "torch" and str(weights).endswith(".onnx"):
+        print(
+            f"error: --backend torch cannot run {weights}; use --backend onnxruntime (the default for .onnx).",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
+    backend = args.backend or ("onnxruntime" if str(weights).endswith(".onnx") else "torch")
+    output_path = Path(args.output) if args.output else default_output(args.input)
+    source = output = None
+    try:
+        if Path(args.input).exists() and output_path.exists() and output_path.resolve() == Path(args.input).resolve():
+            raise VideoOutputError(f"--output {output_path} is the input itself; pick another output file.")
+        config = load_config(args.config, args.overrides)
+        input_size = tuple(args.input_size) if args.input_size else None
+        try:
+            predictor = Predictor.from_config(
+                config, weights, backend=backend, input_size=input_size, threads=args.threads
+            )
+        except (ConfigError, CheckpointError, ValueError, OSError):
+            raise
+        except Exception as error:  # e.g. onnxruntime's InvalidProtobuf for a corrupt .onnx
+            raise ValueError(f"Cannot load the model from {weights} ({type(error).__name__}: {error}).") from None
+        source = open_source(args.input, fps=args.fps)
+        renderer = Renderer(opacity=args.opacity, side_by_side=args.side_by_side)
+        info = source.info
+        output = VideoOutput(output_path, info.fps, renderer.output_size(info.frame_size))
+    except (ConfigError, CheckpointError, VideoInputError, VideoOutputError, ValueError, OSError) as error:
+        if source is not None:
+            source.close()
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    try:  # until the pipeline takes over Ctrl-C, an interrupt must not leave the temporary output behind
+        show = None
+        if args.show:
+            show, message = open_window()
+            print(f"--show: {message}" + ("" if show else "; continuing without showing."), file=sys.stderr)
+        height, width = info.frame_size
+        count = f", {info.frame_count} frames" if info.frame_count is not None else ""
+        print(f"input   {info.name}: {width}x{height} at {info.fps:g} fps ({info.fps_note}){count}", file=sys.stderr)
+        print(
+            f"model   {config.name} ({'random init' if weights is None else weights}): {predictor.describe()}, "
+            f"{args.threads} inference threads",
+            file=sys.stderr,
+        )
+        print(f"output  {output.path} ({output.codec}{'; ' + output.note if output.note else ''})", file=sys.stderr)
+        pipeline = VideoPipeline(predictor, renderer, smooth=args.smooth, max_frames=args.max_frames, on_frame=show)
+    except BaseException:
+        source.close()
+        output.discard()
+        raise
+    report = pipeline.run(source, output)
+    print(report.format())
+    if report.error:
+        print(f"error: {report.error}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if report.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_INPUT_ENDED_EARLY if report.input_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
