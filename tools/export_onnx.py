@@ -60,6 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--eval-images", type=int, default=50, help="images for the INT8 agreement / mIoU check (default: %(default)s)"
     )
     parser.add_argument("--threads", type=int, help="ONNX Runtime and PyTorch threads for the checks")
+    parser.add_argument(
+        "--check-size",
+        nargs=2,
+        type=int,
+        action="append",
+        default=[],
+        metavar=("H", "W"),
+        help="also verify at this size (repeatable; needs --dynamic)",
+    )
     parser.add_argument("--no-verify", action="store_true", help="skip the ONNX Runtime parity check")
     args = parser.parse_args(argv)
     if args.int8 and not args.calibration:
@@ -68,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.int8 and args.labels:
         raise ConfigError("--int8 quantizes a logits graph; drop --labels (the Predictor applies the argmax).")
+    if args.check_size and not args.dynamic:
+        raise ConfigError("--check-size needs --dynamic: a fixed-size export only runs at --input-size.")
     if min(args.input_size) < 32:
         raise ConfigError(f"--input-size {args.input_size[0]} {args.input_size[1]} is too small; use at least 32 32.")
 
@@ -87,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"exported {output} ({axes}, opset {args.opset}, {'label maps' if args.labels else 'logits'})")
 
     if not args.no_verify:
-        results = verify_onnx(model, output, verification_shapes(input_size, args.dynamic), threads=args.threads)
+        shapes = verification_shapes(input_size, args.dynamic) + [(1, (h, w)) for h, w in args.check_size]
+        results = verify_onnx(model, output, shapes, threads=args.threads)
         print("ONNX Runtime vs PyTorch (eager, BatchNorm not folded):")
         for result in results:
             print(f"  {result.line()}  {'ok' if result.ok() else 'FAILED'}")

@@ -106,7 +106,7 @@ def place_two_wheeler(b: SceneBuilder, lateral: float, s: float, motor: bool) ->
             (head, hubs[1]),
         ):
             _tube(b, label, p, q, 0.05 * m, frame)
-    if not motor and rng.random() < 0.2:
+    if not motor and rng.random() < 0.1:
         return  # a parked bicycle
     place_person(b, lateral + facing * rng.uniform(-0.1, 0.1), s, "rider", lift=0.3 if motor else 0.25)
 
@@ -261,22 +261,22 @@ def compose_scene(rng: np.random.Generator, height: int, width: int) -> list[Sha
     for side, edge in zip((-1, 1), road, strict=True):
         base = edge + side * rng.uniform(1.5, 5.0)
         sidewalks.append((edge + side * 0.3, base - side * 0.3))
-        if rng.random() < 0.75:
+        park = rng.random() < 0.25
+        if not park:
             b.facades(base)
-        else:  # a park: grass and trees behind the sidewalk
+        else:  # grass and trees behind the sidewalk, drawn now: a wall or fence in front hides them
             b.strip("terrain", base, side * 500.0, b.surface(TERRAIN, 0.2, width / 30, 0.04))
-            for _ in range(rng.integers(1, 5)):
-                lat, s = base + side * rng.uniform(0.5, 8), rng.uniform(0.1, 0.7)
-                things.append((s, lambda lat=lat, s=s: place_tree(b, lat, s)))
+            for s in np.sort(rng.uniform(0.1, 0.7, size=rng.integers(1, 5))):
+                place_tree(b, base + side * rng.uniform(0.5, 8), s)
         if rng.random() < 0.3:
             b.strip("terrain", edge, edge + side * rng.uniform(0.6, 1.5), b.surface(TERRAIN, 0.2, width / 30, 0.04))
-        if rng.random() < 0.65:
-            s_near = rng.uniform(0.4, 2.0)
+        # The far end is chosen first: a line metres to the side leaves the frame at moderate depth scales.
+        s_far = rng.uniform(0.08, 0.25)
+        if rng.random() < (0.8 if park else 0.5):
             label = "fence" if rng.random() < 0.5 else "wall"
-            b.barrier(label, base - side * 0.1, s_near, s_near * rng.uniform(0.15, 0.6), rng.uniform(1.0, 2.5))
-        elif rng.random() < 0.25:
-            s_near = rng.uniform(0.3, 2.0)
-            b.barrier("vegetation", base - side * 0.1, s_near, s_near * rng.uniform(0.1, 0.6), rng.uniform(0.6, 1.5))
+            b.barrier(label, base - side * 0.1, s_far * rng.uniform(2, 8), s_far, rng.uniform(1.0, 2.5))
+        elif rng.random() < 0.25:  # a hedge
+            b.barrier("vegetation", base - side * 0.1, s_far * rng.uniform(2, 8), s_far, rng.uniform(0.6, 1.5))
 
     def on_sidewalk() -> tuple[float, float]:
         inner, outer = sidewalks[rng.integers(2)]
@@ -284,7 +284,10 @@ def compose_scene(rng: np.random.Generator, height: int, width: int) -> list[Sha
 
     def add(count: int, place: Callable[[float, float], None], where: Callable[[], tuple[float, float]]) -> None:
         for _ in range(count):
-            lat, s = where()
+            for _attempt in range(4):  # prefer a spot inside the frame
+                lat, s = where()
+                if 0 < street.x(lat, s) < width:
+                    break
             things.append((s, lambda lat=lat, s=s: place(lat, s)))
 
     in_lane = lambda: (rng.uniform(road[0] + 1.0, road[1] - 1.0), rng.uniform(0.12, 0.8))  # noqa: E731
@@ -304,7 +307,7 @@ def compose_scene(rng: np.random.Generator, height: int, width: int) -> list[Sha
     add(min(rng.poisson(2.0), 6), lambda lat, s: place_car(b, lat, s), in_lane)
     add(int(rng.random() < 0.3), lambda lat, s: place_big_vehicle(b, lat, s, "truck"), in_lane)
     add(int(rng.random() < 0.28), lambda lat, s: place_big_vehicle(b, lat, s, "bus"), in_lane)
-    add(int(rng.random() < 0.35), lambda lat, s: place_two_wheeler(b, lat, s, motor=False), at_curb)
+    add(int(rng.random() < 0.4), lambda lat, s: place_two_wheeler(b, lat, s, motor=False), at_curb)
     add(int(rng.random() < 0.3), lambda lat, s: place_two_wheeler(b, lat, s, motor=True), in_lane)
     add(
         min(rng.poisson(0.4), 3),

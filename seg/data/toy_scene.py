@@ -47,6 +47,7 @@ BUILDING = [
 ROAD = [(0.32, 0.32, 0.34), (0.40, 0.40, 0.40), (0.28, 0.27, 0.26), (0.46, 0.45, 0.43), (0.36, 0.34, 0.38)]
 SIDEWALK = [(0.55, 0.54, 0.52), (0.62, 0.48, 0.44), (0.66, 0.62, 0.56), (0.48, 0.47, 0.47), (0.58, 0.55, 0.60)]
 GREENERY = [(0.24, 0.38, 0.14), (0.32, 0.46, 0.18), (0.20, 0.30, 0.16), (0.42, 0.44, 0.18), (0.30, 0.40, 0.28)]
+CONCRETE = [(0.62, 0.60, 0.55), (0.50, 0.50, 0.50), (0.70, 0.66, 0.58), (0.45, 0.42, 0.40), (0.58, 0.52, 0.45)]
 TERRAIN = [(0.42, 0.52, 0.24), (0.52, 0.50, 0.30), (0.45, 0.38, 0.28), (0.36, 0.48, 0.22), (0.55, 0.55, 0.40)]
 PAINT = [
     (0.80, 0.80, 0.80),
@@ -81,6 +82,12 @@ class Street:
 
     def x(self, lateral: float, s: float) -> float:
         return self.vanish_x + lateral * self.metre * s
+
+    @property
+    def near_distance(self) -> float:
+        """Distance (m) of the ground seen on the bottom row (s = 1); a point at scale s is this / s away.
+        The focal length is 1.105 image widths, as in Cityscapes (2262 px at 2048 px wide)."""
+        return 1.105 * self.width / self.metre
 
     def depth_scale(self, ys: np.ndarray) -> np.ndarray:
         return np.maximum((ys - self.horizon) / (self.height - self.horizon), 1e-3)
@@ -266,7 +273,7 @@ class SceneBuilder:
     def facades(self, lateral: float) -> None:
         """A row of buildings along one side of the street, their fronts at ``lateral`` metres."""
         street, rng = self.street, self.rng
-        z_ref = 1.105 * street.width / street.metre  # camera distance (m) of the s = 1 row; f = 1.105 W as Cityscapes
+        z_ref = street.near_distance
         z = z_ref / rng.uniform(1.0, 3.0)
         z_end = z_ref / rng.uniform(0.06, 0.3)
         while z < z_end:
@@ -299,25 +306,31 @@ class SceneBuilder:
             (street.x(lateral, s), street.ground_y(s) - height * street.metre * s * up)
             for s, up in ((s_near, 1), (s_far, 1), (s_far, 0), (s_near, 0))
         ]
-        if label == "fence":
-            spacing = rng.uniform(0.1, 0.3) * street.metre
-            vx = street.vanish_x
+        vx, metre = street.vanish_x, street.metre
+
+        def height_above_ground(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            s = np.maximum((xs - vx) / (lateral * metre), 1e-3)
+            return s, (street.ground_y(s) - ys) / (metre * s)
+
+        if label == "fence":  # bars and rails in front of whatever is behind
+            spacing, duty = rng.uniform(0.15, 0.35), rng.uniform(0.35, 0.5)
 
             def lattice(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-                s = np.maximum((xs - vx) / (lateral * street.metre), 1e-3)
-                up = (street.ground_y(s) - ys) / (street.metre * s)
-                return ((1.0 / s) / (spacing / street.metre) % 1.0 < 0.3) | (up / (height / 3) % 1.0 < 0.15)
+                s, up = height_above_ground(xs, ys)
+                rails = (up > 0.88 * height) | (np.abs(up - 0.45 * height) < 0.06 * height)
+                return ((street.near_distance / s) / spacing % 1.0 < duty) | rails
 
-            texture = see_through(
-                lattice, jitter(rng, METAL + [(0.5, 0.38, 0.25), (0.75, 0.75, 0.72)]), rng.uniform(0.1, 0.35)
+            color = jitter(
+                rng, [(0.2, 0.3, 0.22), (0.15, 0.15, 0.15), (0.5, 0.38, 0.25), (0.8, 0.8, 0.78), (0.5, 0.5, 0.52)]
             )
-        else:  # concrete or brick courses: horizontal joints that follow the perspective
+            texture = see_through(lattice, color, rng.uniform(0.15, 0.4))
+        else:  # concrete or brick courses with a coping on top, following the perspective
             course = rng.uniform(0.3, 0.8)
 
             def joints(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-                s = np.maximum((xs - street.vanish_x) / (lateral * street.metre), 1e-3)
-                return (street.ground_y(s) - ys) / (street.metre * s) / course % 1.0 < 0.15
+                _, up = height_above_ground(xs, ys)
+                return (up / course % 1.0 < 0.15) | (up > 0.9 * height)
 
-            base = self.surface(BUILDING + [(0.6, 0.6, 0.58)], 0.3, street.width / 40, 0.05)
+            base = self.surface(CONCRETE, 0.25, street.width / 40, 0.05)
             texture = windows(base, jitter(rng, [(0.2, 0.2, 0.2), (0.85, 0.85, 0.82)]), joints)
         self.add(label, points, texture)

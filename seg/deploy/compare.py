@@ -115,13 +115,13 @@ def paper_comparison(report: dict) -> str | None:
     if ours is None or base is None:
         return None
     reduction = 100 * (1 - ours["median_ms"] / base["median_ms"])
-    speedup = 100 * (base["median_ms"] / ours["median_ms"] - 1)
+    ratio = base["median_ms"] / ours["median_ms"]
     size = report["settings"]["input_size"]
     return (
         f"{ours['model']} vs {base['model']} at {size[0]}x{size[1]} ({report['settings']['backend']}, "
-        f"{report['machine']['threads']} threads): {ours['median_ms']:.1f} ms vs {base['median_ms']:.1f} ms, i.e. "
-        f"{reduction:.0f}% less latency ({speedup:.0f}% more throughput); the paper reports {PAPER_SPEEDUP_PERCENT}% faster. "
-        f"MAdds {ours['madds'] / 1e9:.2f}B vs {base['madds'] / 1e9:.2f}B."
+        f"{report['machine']['threads']} threads): {ours['median_ms']:.1f} ms vs {base['median_ms']:.1f} ms, "
+        f"{abs(reduction):.0f}% {'less' if reduction >= 0 else 'more'} latency (speed ratio {ratio:.2f}x); "
+        f"the paper reports {PAPER_SPEEDUP_PERCENT}% faster. MAdds {ours['madds'] / 1e9:.2f}B vs {base['madds'] / 1e9:.2f}B."
     )
 
 

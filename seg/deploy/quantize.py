@@ -7,12 +7,12 @@ equivalent ops that do have int8 kernels (:func:`rewrite_for_int8`):
 
 - ``ReduceMean`` over H, W (how the dynamo exporter lowers the SE and decoder global pools)
   -> ``GlobalAveragePool`` -> ``QLinearGlobalAveragePool``;
-- ``Conv -> HardSigmoid`` (the SE gate, Sec. 5.2) -> ``Conv`` with the slope and offset folded into
+- ``Conv -> HardSigmoid`` (the SE gate, Sec. 5.3) -> ``Conv`` with the slope and offset folded into
   its weights and bias, then ``Clip(0, 1)``, which the output quantization absorbs;
 - ``HardSwish(y)`` -> ``y * Clip(y / 6 + 1/2, 0, 1)`` -> ``QLinearMul``, ``QLinearAdd``, ``QLinearMul``.
 
 The decoder's last layers (classifiers, their sum and the final resize) stay in float
-(:func:`head_tail_nodes`): they are ~0.1% of the MAdds and logits quantized to 8 bits flip the
+(:func:`head_tail_nodes`): they are about 1% of the MAdds, and logits quantized to 8 bits flip the
 argmax wherever two classes are close.
 """
 
@@ -169,31 +169,32 @@ def quantize_int8(
 ) -> QuantizationSummary:
     """fp32 ONNX -> INT8 QDQ ONNX: rewrite, ``quant_pre_process``, then ``quantize_static`` (per-channel)."""
     fp32_path, int8_path = Path(fp32_path), Path(int8_path)
-    # ONNX Runtime warns about every initializer the rewrites leave unused; errors still print.
-    ort.set_default_logger_severity(3)
     model = onnx.load(str(fp32_path))
     rewrites = rewrite_for_int8(model)
-    with tempfile.TemporaryDirectory() as tmp:
-        rewritten, prepared = Path(tmp) / "rewritten.onnx", Path(tmp) / "prepared.onnx"
-        onnx.save(model, str(rewritten))
-        # Symbolic shape inference cannot follow the paper pool's shape arithmetic (and a CNN does not
-        # need it); ONNX shape inference and ONNX Runtime's graph cleanup still run.
-        quant_pre_process(str(rewritten), str(prepared), skip_symbolic_shape=True)
-        kept = head_tail_nodes(onnx.load(str(prepared)))
-        ops = sorted(set(QDQRegistry) | set(QLinearOpsRegistry))
-        quantize_static(
-            str(prepared),
-            str(int8_path),
-            reader,
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,  # u8 activations x s8 weights: the VNNI / AMX kernels of MLAS
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=ops,
-            nodes_to_exclude=kept,
-            calibrate_method=calibrate_method,
-        )
-    ort.set_default_logger_severity(2)  # ONNX Runtime's default: warnings
+    # ONNX Runtime warns about every initializer the rewrites leave unused; errors still print.
+    ort.set_default_logger_severity(3)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            rewritten, prepared = Path(tmp) / "rewritten.onnx", Path(tmp) / "prepared.onnx"
+            onnx.save(model, str(rewritten))
+            # Symbolic shape inference cannot follow the paper pool's shape arithmetic (and a CNN does not
+            # need it); ONNX shape inference and ONNX Runtime's graph cleanup still run.
+            quant_pre_process(str(rewritten), str(prepared), skip_symbolic_shape=True)
+            kept = head_tail_nodes(onnx.load(str(prepared)))
+            quantize_static(
+                str(prepared),
+                str(int8_path),
+                reader,
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                activation_type=QuantType.QUInt8,  # u8 activations x s8 weights: the VNNI / AMX kernels of MLAS
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=sorted(set(QDQRegistry) | set(QLinearOpsRegistry)),
+                nodes_to_exclude=kept,
+                calibrate_method=calibrate_method,
+            )
+    finally:
+        ort.set_default_logger_severity(2)  # ONNX Runtime's default: warnings
     int8_ops, float_ops = runtime_precision(int8_path)
     return QuantizationSummary(dict(rewrites), kept, int8_ops, float_ops)
 

@@ -1,5 +1,8 @@
 """The deploy tests' exported small model, shared by the tool, Predictor and INT8 tests.
 
+The tests run models on one thread: on a 2-core machine shared with other jobs, two OpenMP threads
+made eager PyTorch up to ~80x slower (every parallel region waits for a descheduled thread).
+
 Each dynamo export costs ~15 s of fixed exporter overhead on this machine, so the tests export twice:
 all four decoders behind one tiny encoder (test_export.py), and a real MobileNetV3-Small through the tool (here).
 """
@@ -37,6 +40,29 @@ class SmallExport:
     log: str
 
 
+@contextlib.contextmanager
+def one_thread():
+    """PyTorch on one thread inside, the previous (process-wide) count restored after."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def single_thread():
+    """``one_thread`` for fixtures in test modules (conftest itself is not importable as a module)."""
+    return one_thread
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    with one_thread():
+        yield
+
+
 @pytest.fixture(scope="session")
 def small_config() -> tuple[Path, list[str]]:
     """The small model's config file and overrides, for tools that build it themselves."""
@@ -53,7 +79,8 @@ def small_export(tmp_path_factory: pytest.TempPathFactory) -> SmallExport:
     overrides = [*SMALL_OVERRIDES, f"data.root={toy}"]
     config = load_config(SMALL_CONFIG, overrides)
     torch.manual_seed(0)
-    model = settle_batchnorm(build_model(config.model), input_size=(64, 96))
+    with one_thread():
+        model = settle_batchnorm(build_model(config.model), input_size=(64, 96))
     weights = tmp / "weights.pt"
     torch.save(model.state_dict(), weights)
     output = tmp / "model.onnx"
@@ -65,12 +92,12 @@ def small_export(tmp_path_factory: pytest.TempPathFactory) -> SmallExport:
         "--calibration-images",
         "6",
         "--threads",
-        "2",
+        "1",
         "--set",
         *overrides,
     ]
     log = io.StringIO()
-    with contextlib.redirect_stdout(log):
+    with contextlib.redirect_stdout(log), one_thread():
         assert main(argv) == 0
     return SmallExport(
         SMALL_CONFIG, SMALL_OVERRIDES, config, weights, output, output.with_suffix(".int8.onnx"), toy, log.getvalue()

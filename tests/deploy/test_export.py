@@ -62,12 +62,13 @@ class AllDecoders(nn.Module):
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(tmp_path_factory, single_thread):
     torch.manual_seed(0)
-    model = settle_batchnorm(AllDecoders(), input_size=(64, 96))
-    # The paper and global LR-ASPP share weights, so any difference between them is the pool's.
-    model.models[1].load_state_dict(model.models[0].state_dict())
-    path = export_onnx(model, tmp_path_factory.mktemp("decoders") / "decoders.onnx", (64, 96), dynamic=True)
+    with single_thread():
+        model = settle_batchnorm(AllDecoders(), input_size=(64, 96))
+        # The paper and global LR-ASPP share weights, so any difference between them is the pool's.
+        model.models[1].load_state_dict(model.models[0].state_dict())
+        path = export_onnx(model, tmp_path_factory.mktemp("decoders") / "decoders.onnx", (64, 96), dynamic=True)
     return model, path
 
 
@@ -85,7 +86,7 @@ def test_every_decoder_matches_pytorch_at_other_sizes(exported, batch, size):
     images = structured_images(batch, size)
     with torch.inference_mode():
         expected = model(images).numpy()
-    got = ort_session(path, threads=2).run(None, {"images": images.numpy()})[0]
+    got = ort_session(path, threads=1).run(None, {"images": images.numpy()})[0]
     assert got.shape == expected.shape == (batch, CLASSES * len(DECODERS), *size)
     for index, decoder in enumerate(DECODERS):
         part = slice(index * CLASSES, (index + 1) * CLASSES)
@@ -97,7 +98,7 @@ def test_paper_pool_is_local_in_the_exported_graph(exported):
     """The parity check above is only meaningful if the paper pool differs from the global one where
     the map exceeds 49x49 (and equals it where the clamped window covers the whole map)."""
     _, path = exported
-    session = ort_session(path, threads=2)
+    session = ort_session(path, threads=1)
     for size, differs in (((64, 96), False), ((224, 256), True)):
         out = session.run(None, {"images": structured_images(1, size).numpy()})[0]
         gap = np.abs(out[:, :CLASSES] - out[:, CLASSES : 2 * CLASSES]).max()

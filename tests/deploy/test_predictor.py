@@ -14,8 +14,8 @@ def toy_images(small_export):
 
 
 def test_torch_and_onnxruntime_agree(small_export, toy_images):
-    torch_predictor = Predictor.from_config(small_export.config, small_export.weights, threads=2)
-    onnx_predictor = Predictor.from_config(small_export.config, small_export.onnx, threads=2)
+    torch_predictor = Predictor.from_config(small_export.config, small_export.weights, threads=1)
+    onnx_predictor = Predictor.from_config(small_export.config, small_export.onnx, threads=1)
     assert onnx_predictor.backend == "onnxruntime" and torch_predictor.backend == "torch"
     for predictor in (torch_predictor, onnx_predictor):
         assert predictor.input_size is None  # the dynamic export runs at each image's size
@@ -28,7 +28,7 @@ def test_torch_and_onnxruntime_agree(small_export, toy_images):
 
 
 def test_fixed_input_size_resizes_in_and_out(small_export, toy_images):
-    predictor = Predictor.from_config(small_export.config, small_export.onnx, input_size=(75, 111), threads=2)
+    predictor = Predictor.from_config(small_export.config, small_export.onnx, input_size=(75, 111), threads=1)
     batch = predictor.preprocess(toy_images)
     assert batch.shape == (2, 3, 75, 111) and batch.dtype == np.float32
     logits = predictor.infer(batch)

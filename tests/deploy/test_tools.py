@@ -47,7 +47,7 @@ def test_benchmark_tool_json(tmp_path, capsys, small_config):
         "--warmup",
         "1",
         "--threads",
-        "2",
+        "1",
         "--json",
         str(out),
         "--markdown",
@@ -56,7 +56,7 @@ def test_benchmark_tool_json(tmp_path, capsys, small_config):
     argv += ["--plot", str(tmp_path / "b.png"), "--no-progress"]
     assert benchmark_main(argv) == 0
     report = json.loads(out.read_text())
-    assert report["machine"]["threads"] == 2 and report["machine"]["cpu"] and report["machine"]["torch"]
+    assert report["machine"]["threads"] == 1 and report["machine"]["cpu"] and report["machine"]["torch"]
     rows = {(row["model"], row["backend"]): row for row in report["rows"]}
     reference = ("torchvision lraspp_mobilenet_v3_large", "torch")
     assert set(rows) == {
@@ -80,7 +80,7 @@ def test_benchmark_tool_json(tmp_path, capsys, small_config):
 def test_compare_tool_table(tmp_path, repo, capsys):
     configs = [f"{repo}/configs/lraspp_large_cityscapes.py", f"{repo}/configs/raspp_mobilenetv2_cityscapes.py"]
     argv = [*configs, "--set", "model.width_mult=0.35", "--input-size", "64", "96", "--iters", "2", "--warmup", "1"]
-    argv += ["--threads", "2", "--markdown", str(tmp_path / "c.md"), "--plot", str(tmp_path / "c.png"), "--no-progress"]
+    argv += ["--threads", "1", "--markdown", str(tmp_path / "c.md"), "--plot", str(tmp_path / "c.png"), "--no-progress"]
     assert compare_main(argv) == 0
     table = (tmp_path / "c.md").read_text()
     assert "| lraspp_large_cityscapes | 16 | yes | 128 |" in table
