@@ -119,10 +119,14 @@ def paper_comparison(report: dict) -> str | None:
     size = report["settings"]["input_size"]
     return (
         f"{ours['model']} vs {base['model']} at {size[0]}x{size[1]} ({report['settings']['backend']}, "
-        f"{report['machine']['threads']} threads): {ours['median_ms']:.1f} ms vs {base['median_ms']:.1f} ms, "
+        f"{_threads(report['machine']['threads'])}): {ours['median_ms']:.1f} ms vs {base['median_ms']:.1f} ms, "
         f"{abs(reduction):.0f}% {'less' if reduction >= 0 else 'more'} latency (speed ratio {ratio:.2f}x); "
         f"the paper reports {PAPER_SPEEDUP_PERCENT}% faster. MAdds {ours['madds'] / 1e9:.2f}B vs {base['madds'] / 1e9:.2f}B."
     )
+
+
+def _threads(count: int) -> str:
+    return f"{count} thread" + ("s" if count != 1 else "")
 
 
 def compare_markdown(report: dict, command: str | None = None) -> str:
