@@ -42,6 +42,7 @@ def tiny_config(root: Path, *overrides: str):
             "trainer.max_steps=4",
             "trainer.val_every_n_steps=2",
             "trainer.log_every_n_steps=1",
+            "trainer.accelerator=cpu",
             *overrides,
         ],
     )

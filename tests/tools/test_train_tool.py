@@ -29,6 +29,7 @@ TINY = [
     "optim.warmup_steps=0",
     "trainer.max_steps=4",
     "trainer.val_every_n_steps=2",
+    "trainer.accelerator=cpu",
 ]
 
 
@@ -148,7 +149,7 @@ def test_two_process_cpu_ddp_run_writes_metrics(toy_root, tmp_path):
         str(work_dir),
         "--no-progress",
     ]
-    command += ["--set", f"data.root={toy_root}", *TINY, "trainer.devices=2", "trainer.accelerator=cpu"]
+    command += ["--set", f"data.root={toy_root}", *TINY, "trainer.devices=2"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -1,0 +1,25 @@
+from pathlib import Path
+
+import class_weights
+
+TOY_CONFIG = str(Path(__file__).resolve().parents[2] / "configs" / "lraspp_small_toy.py")
+
+
+def test_generates_a_missing_toy_set_and_prints_a_pasteable_override(tmp_path, capsys):
+    root = tmp_path / "toy"
+    overrides = [f"data.root={root}", "data.toy_train=3", "data.toy_val=1", "data.toy_image_size=(64,128)"]
+    assert class_weights.main([TOY_CONFIG, "--set", *overrides]) == 0
+    out = capsys.readouterr().out
+    assert (root / "toy_cityscapes.json").is_file()
+    assert out.startswith(f"3 label maps of {root} (train)")
+    line = out.strip().splitlines()[-1]
+    assert line.startswith("loss.class_weights=(")
+    # The printed line is accepted by --set as it stands.
+    assert class_weights.main([TOY_CONFIG, "--set", *overrides, line, "--power", "1"]) == 0
+
+
+def test_missing_cityscapes_root_is_one_message(tmp_path, capsys):
+    config = str(Path(TOY_CONFIG).with_name("lraspp_small_cityscapes.py"))
+    argv = [config, "--set", f"data.root={tmp_path / 'nowhere'}"]
+    assert class_weights.run_tool(class_weights.main, argv) == 2
+    assert "datasets/README.md" in capsys.readouterr().err

@@ -1,0 +1,51 @@
+"""Per-class pixel frequencies of a config's training split and the class weights derived from them.
+
+python tools/class_weights.py configs/lraspp_small_toy.py
+python tools/class_weights.py configs/lraspp_large_cityscapes.py --power 1 --set data.root=/data/cityscapes
+
+Prints a table (pixel share and weight per class) and a ``loss.class_weights`` line to paste into a config
+or pass with --set. Weights are ``(median share / class share) ** power`` (median frequency balancing;
+seg/data/stats.py). A toy set that does not exist yet is generated first, as tools/train.py would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from seg.config import load_config
+from seg.data.cityscapes import CityscapesDataset
+from seg.data.labels import CLASS_NAMES
+from seg.data.stats import class_pixel_counts, median_frequency_weights
+from seg.engine.cli import add_override_argument, run_tool
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config", help="a config file; its data section names the dataset and root")
+    add_override_argument(parser)
+    parser.add_argument("--split", help="the split to count (default: the config's data.train_split)")
+    parser.add_argument("--power", type=float, default=0.5, help="exponent of the median-frequency ratio (0.5)")
+    args = parser.parse_args(argv)
+
+    config = load_config(args.config, args.overrides)
+    if config.data.dataset == "toy":
+        from seg.data.datamodule import CityscapesDataModule  # imports Lightning: only when a toy set is needed
+
+        CityscapesDataModule(config.data).prepare_data()
+    split = args.split or config.data.train_split
+    dataset = CityscapesDataset(config.data.root, split)
+    counts = class_pixel_counts(dataset)
+    weights = median_frequency_weights(counts, power=args.power)
+    total = counts.sum()
+    print(f"{len(dataset)} label maps of {config.data.root} ({split}), {total} labelled pixels")
+    print(f"{'class':<16}{'pixels %':>10}{'weight':>8}")
+    for name, count, weight in zip(CLASS_NAMES, counts, weights, strict=True):
+        print(f"{name:<16}{100 * count / total:>10.3f}{weight:>8.2f}")
+    print("loss.class_weights=(" + ",".join(f"{w:g}" for w in weights) + ")")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))
