@@ -1,7 +1,6 @@
 """Data: the Cityscapes label table, datasets, transforms, the DataModule and the toy Cityscapes generator."""
 
 from seg.data.cityscapes import CityscapesDataset, create_train_id_labels, read_image, read_label
-from seg.data.datamodule import DATASETS, CityscapesDataModule, per_device_batch_size
 from seg.data.errors import DatasetError
 from seg.data.labels import (
     CLASS_NAMES,
@@ -14,6 +13,19 @@ from seg.data.labels import (
 )
 from seg.data.toy import make_toy_cityscapes
 from seg.data.transforms import build_train_transform, build_val_transform
+
+# seg.data.datamodule imports Lightning (2 to 3 s more at start-up on the 2-core machine); tools that only read
+# labels or images (infer, video_demo, export) should not pay for it, so its names load on first use.
+_DATAMODULE_NAMES = ("DATASETS", "CityscapesDataModule", "per_device_batch_size")
+
+
+def __getattr__(name: str):
+    if name in _DATAMODULE_NAMES:
+        from seg.data import datamodule
+
+        return getattr(datamodule, name)
+    raise AttributeError(f"module 'seg.data' has no attribute {name!r}")
+
 
 __all__ = [
     "CLASS_NAMES",

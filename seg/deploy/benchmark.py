@@ -2,6 +2,8 @@
 
 Honest timing: every runner is warmed up first; iterations are interleaved (one call per runner in
 turn), so on a shared machine a burst of load hits all rows alike and ratios taken in one run hold;
+on the CPU every call is followed by an untimed pause (``PAUSE_S``) so that the previous runner's
+spinning worker threads have gone idle before the next runner is timed;
 PyTorch runs under ``torch.inference_mode`` with a fixed thread count and ONNX Runtime with the same
 ``intra_op_num_threads``; CUDA work is timed with events and synchronised. Reported: median and p90
 latency, FPS (batch / median), and peak memory: the RSS increase while the runner is built and warmed
@@ -109,10 +111,24 @@ def _rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+# Untimed pause after every CPU call. After a call returns, ONNX Runtime's intra-op workers and PyTorch's
+# OpenMP threads keep spinning for a while before they sleep; with calls back to back, the next runner
+# shares the cores with them. Measured on the 2-core machine, 2 threads, LR-ASPP Large at 512x1024: ONNX
+# Runtime fp32 and INT8 sessions alternating took 146 / 142 ms per call back to back and 104 / 99 ms with a
+# 50 ms pause, as each alone (102 / 86 ms, same process, same minute).
+PAUSE_S = 0.05
+
+
 def time_interleaved(
-    calls: dict[str, Callable[[], object]], iters: int, device: str = "cpu", on_step: Callable[[], None] | None = None
+    calls: dict[str, Callable[[], object]],
+    iters: int,
+    device: str = "cpu",
+    on_step: Callable[[], None] | None = None,
+    pause_s: float = PAUSE_S,
 ) -> dict[str, list[float]]:
-    """Seconds per call for each named callable, calling them in turn ``iters`` times."""
+    """Seconds per call for each named callable, calling them in turn ``iters`` times.
+
+    On the CPU each call is followed by an untimed ``pause_s`` (see ``PAUSE_S``)."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     cuda = device.startswith("cuda")
     for _ in range(iters):
@@ -129,6 +145,7 @@ def time_interleaved(
                 begin = time.perf_counter()
                 call()
                 times[name].append(time.perf_counter() - begin)
+                time.sleep(pause_s)
             if on_step is not None:
                 on_step()
     return times

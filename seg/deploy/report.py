@@ -7,6 +7,7 @@ from pathlib import Path
 
 import matplotlib
 
+from .benchmark import PAUSE_S
 from .profile import profile_markdown
 
 matplotlib.use("Agg")  # files only; no display on servers
@@ -25,7 +26,7 @@ def machine_lines(report: dict, command: str | None = None) -> list[str]:
         f"- Versions: Python {machine['python']}, torch {machine['torch']}, torchvision {machine['torchvision']}, "
         f"onnxruntime {machine['onnxruntime']}, onnx {machine['onnx']}, numpy {machine['numpy']}",
         f"- Batch {settings['batch']}, {settings['warmup']} warm-up calls, {settings['iters']} timed calls per row, "
-        f"interleaved; device {settings['device']}; weights: {settings['weights']}",
+        f"interleaved with a {1e3 * PAUSE_S:g} ms untimed pause after each CPU call; device {settings['device']}; weights: {settings['weights']}",
     ]
     return lines
 
