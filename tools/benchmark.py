@@ -22,23 +22,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.config import ConfigError, load_config
+from seg.config import ConfigError
 from seg.deploy.benchmark import BACKENDS, REFERENCES
 from seg.deploy.images import calibration_images
 from seg.deploy.report import benchmark_markdown, plot_benchmark
-from seg.deploy.sweep import Entry, run_sweep
+from seg.deploy.sweep import parse_entries, run_sweep
 from seg.engine.cli import add_override_argument, run_tool
-
-
-def parse_entries(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]:
-    """CONFIG or CONFIG@key=value,key=value -> named entries."""
-    entries = []
-    for spec in specs:
-        path, _, extra = spec.partition("@")
-        own = [item for item in extra.split(",") if item]
-        config = load_config(path, [*overrides, *own])
-        entries.append(Entry(config.name + (f" [{', '.join(own)}]" if own else ""), config))
-    return entries
 
 
 def parse_sizes(values: Sequence[int]) -> list[tuple[int, int]]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from seg.config import ConfigError, load_config
 from seg.deploy.compare import DEFAULT_LINEUP, compare_decoders, compare_markdown, paper_comparison
 from seg.deploy.report import scatter
-from seg.deploy.sweep import Entry
+from seg.deploy.sweep import Entry, parse_entries
 from seg.engine.cli import add_override_argument, run_tool
 
 BACKENDS = ("torch", "torch-channels-last", "onnxruntime", "onnxruntime-int8")
@@ -33,13 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 def entries_from(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]:
     if not specs:
         return [Entry(name, load_config(REPO / path, [*overrides, *extra])) for name, path, extra in DEFAULT_LINEUP]
-    entries = []
-    for spec in specs:
-        path, _, extra = spec.partition("@")
-        own = [item for item in extra.split(",") if item]
-        config = load_config(path, [*overrides, *own])
-        entries.append(Entry(config.name + (f" [{', '.join(own)}]" if own else ""), config))
-    return entries
+    return parse_entries(specs, overrides)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

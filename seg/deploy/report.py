@@ -108,12 +108,7 @@ def plot_benchmark(report: dict, path: str | Path) -> Path:
     axes[0][-1].legend(fontsize=7, loc="best")
     machine = report["machine"]
     figure.suptitle(f"{machine['cpu']}, {machine['threads']} threads, batch {report['settings']['batch']}", fontsize=9)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save_figure(figure, path)
 
 
 def scatter(points: Sequence[tuple[str, float, float]], xlabel: str, ylabel: str, title: str, path: str | Path) -> Path:
@@ -124,6 +119,10 @@ def scatter(points: Sequence[tuple[str, float, float]], xlabel: str, ylabel: str
         axis.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
     axis.set(xlabel=xlabel, ylabel=ylabel, title=title)
     axis.grid(True, alpha=0.3)
+    return _save_figure(figure, path)
+
+
+def _save_figure(figure: plt.Figure, path: str | Path) -> Path:
     figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ..config import Config
+from ..config import Config, load_config
 from .benchmark import (
     machine_info,
     model_files,
@@ -38,6 +38,17 @@ class Entry:
 
     name: str
     config: Config
+
+
+def parse_entries(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]:
+    """``CONFIG`` or ``CONFIG@key=value,key=value`` -> named entries; ``overrides`` apply to every config."""
+    entries = []
+    for spec in specs:
+        path, _, extra = spec.partition("@")
+        own = [item for item in extra.split(",") if item]
+        config = load_config(path, [*overrides, *own])
+        entries.append(Entry(config.name + (f" [{', '.join(own)}]" if own else ""), config))
+    return entries
 
 
 def run_sweep(
