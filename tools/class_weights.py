@@ -28,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", help="the split to count (default: the config's data.train_split)")
     parser.add_argument("--power", type=float, default=0.5, help="exponent of the median-frequency ratio (0.5)")
     args = parser.parse_args(argv)
+    if not args.power > 0:
+        parser.error(f"--power must be positive (0.5: square root, 1: plain median frequency), got {args.power}")
 
     config = load_config(args.config, args.overrides)
     if config.data.dataset == "toy":

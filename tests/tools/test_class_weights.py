@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import class_weights
+import pytest
 
 TOY_CONFIG = str(Path(__file__).resolve().parents[2] / "configs" / "lraspp_small_toy.py")
 
@@ -23,3 +24,10 @@ def test_missing_cityscapes_root_is_one_message(tmp_path, capsys):
     argv = [config, "--set", f"data.root={tmp_path / 'nowhere'}"]
     assert class_weights.run_tool(class_weights.main, argv) == 2
     assert "datasets/README.md" in capsys.readouterr().err
+
+
+def test_non_positive_power_is_refused(capsys):
+    with pytest.raises(SystemExit) as stop:
+        class_weights.main([TOY_CONFIG, "--power", "0"])
+    assert stop.value.code == 2
+    assert "--power must be positive" in capsys.readouterr().err
