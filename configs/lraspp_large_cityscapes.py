@@ -32,7 +32,6 @@ config = Config(
         root="datasets/cityscapes",
         train_split="train",  # gtFine only (2975 images): the paper uses no coarse data
         val_split="val",
-        num_classes=19,
         ignore_index=255,
         # Global batch, split across devices. DeepLab's train.py: with batch-norm training use a batch above 12,
         # "more than 16 is better" (tensorflow/models research/deeplab/train.py, flag train_batch_size).

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import importlib.util
+import math
 import sys
 import types
 import typing
@@ -22,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seg.errors import UserError
 
-class ConfigError(ValueError):
+
+class ConfigError(UserError):
     """A config file or override is wrong; the message says where and how to fix it."""
 
 
@@ -33,6 +36,8 @@ class ModelConfig:
 
     backbone: str = "mobilenet_v3_large"
     head: str = "lraspp"
+    # The one place the class count lives; the dataset's class list must have as many classes
+    # (checked when a dataset is built, seg.data.check_num_classes).
     num_classes: int = 19
     width_mult: float = 1.0
     # Output stride of the encoder's "high" features: 32 is the plain ImageNet
@@ -47,8 +52,9 @@ class ModelConfig:
     # DeepLabV3 atrous rates; None ties them to the output stride: (6, 12, 18) at 16,
     # doubled at 8, halved at 32.
     atrous_rates: tuple[int, ...] | None = None
-    # Optional torchvision ImageNet state dict for the encoder (a local file; nothing
-    # is ever downloaded).
+    # Optional torchvision ImageNet state dict that initialises the encoder when a training run
+    # starts (a local file; nothing is ever downloaded). Only training reads it: build_model never
+    # does, and every other tool takes the weights from a checkpoint.
     backbone_weights: str | None = None
 
 
@@ -74,7 +80,6 @@ class DataConfig:
     root: str = "datasets/cityscapes"
     train_split: str = "train"
     val_split: str = "val"
-    num_classes: int = 19
     ignore_index: int = 255
     # Global batch size, split evenly across devices (the paper's protocol: 16).
     batch_size: int = 16
@@ -192,7 +197,9 @@ def load_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> Confi
         )
     if not config.name:
         config = dataclasses.replace(config, name=path.stem)
-    return apply_overrides(config, overrides, source=str(path))
+    config = apply_overrides(config, overrides, source=str(path))
+    validate_config(config)
+    return config
 
 
 def _valid_fields_hint(message: str) -> str:
@@ -352,3 +359,139 @@ def format_config(config: Config) -> str:
 
     walk(config, "")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- validation
+# Every rule that one config field or a pair of fields must satisfy lives here, once; load_config
+# applies them all, and the functions that take a section (the optimizer builder, the inference
+# modes) call the section's validator, so a hand-built config meets the same messages. Facts that
+# need the data on disk (the dataset's class count) are checked where the dataset is built.
+
+OPTIMIZERS = ("sgd", "adamw")
+PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
+EVAL_MODES = ("whole", "slide")
+OUTPUT_STRIDES = (8, 16, 32)
+
+
+def validate_config(config: Config) -> None:
+    """Raise :class:`ConfigError` naming the key, the value and the override that fixes it."""
+    validate_model(config.model)
+    validate_data(config.data)
+    validate_loss(config.loss, config.model.num_classes)
+    validate_trainer(config.trainer)
+    validate_optim(config.optim, config.trainer.max_steps)
+    validate_eval(config.eval)
+
+
+def validate_model(model: ModelConfig) -> None:
+    if model.num_classes < 1:
+        raise ConfigError(f"model.num_classes={model.num_classes} must be at least 1.")
+    if model.output_stride not in OUTPUT_STRIDES:
+        raise ConfigError(
+            f"model.output_stride={model.output_stride} is not supported; use one of {OUTPUT_STRIDES}, "
+            "e.g. model.output_stride=16."
+        )
+    if model.width_mult <= 0:
+        raise ConfigError(f"model.width_mult={model.width_mult} must be positive, e.g. model.width_mult=1.0.")
+    if model.head_channels < 1:
+        raise ConfigError(f"model.head_channels={model.head_channels} must be at least 1, e.g. 128 (Table 7).")
+
+
+def validate_data(data: DataConfig) -> None:
+    if data.batch_size < 1 or data.val_batch_size < 1:
+        raise ConfigError(
+            f"data.batch_size={data.batch_size} and data.val_batch_size={data.val_batch_size} must be at least 1."
+        )
+    if data.num_workers < 0:
+        raise ConfigError(f"data.num_workers={data.num_workers} must be >= 0 (0 loads in the main process).")
+    low, high = data.augment.scale_range
+    if not 0 < low <= high:
+        raise ConfigError(
+            f"data.augment.scale_range={data.augment.scale_range} must be (low, high) with 0 < low <= high, "
+            "e.g. data.augment.scale_range=(0.5,2.0)."
+        )
+    if min(data.augment.crop_size) < 1:
+        raise ConfigError(f"data.augment.crop_size={data.augment.crop_size} must be two positive ints (height, width).")
+    if min(data.std) <= 0:
+        raise ConfigError(f"data.std={data.std} must be positive (ImageNet's is (0.229,0.224,0.225)).")
+    if not 0 <= data.ignore_index <= 255:
+        raise ConfigError(f"data.ignore_index={data.ignore_index} must fit a uint8 label map (0..255), e.g. 255.")
+
+
+def validate_loss(loss: LossConfig, num_classes: int) -> None:
+    if loss.class_weights is not None:
+        if len(loss.class_weights) != num_classes:
+            raise ConfigError(
+                f"loss.class_weights has {len(loss.class_weights)} values but there are {num_classes} classes; "
+                "give one weight per class or None (loss.class_weights=None)."
+            )
+        if any(weight < 0 for weight in loss.class_weights):
+            raise ConfigError(f"loss.class_weights must be non-negative, got {tuple(loss.class_weights)}.")
+    if not 0.0 < loss.ohem_threshold <= 1.0:
+        raise ConfigError(f"loss.ohem_threshold={loss.ohem_threshold} must be in (0, 1], e.g. 0.7.")
+    if loss.ohem_min_kept < 0:
+        raise ConfigError(f"loss.ohem_min_kept={loss.ohem_min_kept} must be >= 0.")
+
+
+def validate_trainer(t: TrainerConfig) -> None:
+    if t.max_steps < 1 or t.val_every_n_steps < 1:
+        raise ConfigError(
+            f"trainer.max_steps={t.max_steps} and trainer.val_every_n_steps={t.val_every_n_steps} must be positive."
+        )
+    if t.max_steps % t.val_every_n_steps:
+        # Lightning validates every N steps but not at max_steps itself; the final weights must be validated
+        # (metrics.json, last.ckpt), so the last validation has to fall on the last step.
+        raise ConfigError(
+            f"trainer.max_steps={t.max_steps} is not a multiple of trainer.val_every_n_steps={t.val_every_n_steps}, so "
+            "the final weights would never be validated. Use a divisor, e.g. "
+            f"trainer.val_every_n_steps={_largest_divisor(t.max_steps, t.val_every_n_steps)}."
+        )
+    if t.precision not in PRECISIONS:
+        raise ConfigError(f"trainer.precision={t.precision!r} is not supported; use one of {', '.join(PRECISIONS)}.")
+    if t.devices < 1 or t.num_nodes < 1:
+        raise ConfigError(f"trainer.devices={t.devices} and trainer.num_nodes={t.num_nodes} must be at least 1.")
+
+
+def _largest_divisor(total: int, at_most: int) -> int:
+    return max(d for d in range(1, min(total, at_most) + 1) if total % d == 0)
+
+
+def validate_optim(optim: OptimConfig, max_steps: int | None = None) -> None:
+    """The optimizer's settings; with ``max_steps`` also the schedule's."""
+    if optim.optimizer not in OPTIMIZERS:
+        raise ConfigError(f"optim.optimizer={optim.optimizer!r} is not supported; use one of {', '.join(OPTIMIZERS)}.")
+    if optim.lr <= 0:
+        raise ConfigError(f"optim.lr={optim.lr} must be positive, e.g. optim.lr=0.01.")
+    if max_steps is None:
+        return
+    if max_steps < 1:
+        raise ConfigError(f"trainer.max_steps={max_steps} must be at least 1.")
+    if optim.poly_power < 0:
+        raise ConfigError(f"optim.poly_power={optim.poly_power} must be >= 0 (0.9 in the paper's protocol).")
+    if not 0 <= optim.warmup_steps < max_steps:
+        raise ConfigError(
+            f"optim.warmup_steps={optim.warmup_steps} must be in [0, trainer.max_steps={max_steps}); "
+            f"e.g. --set optim.warmup_steps={min(max(optim.warmup_steps, 0), max_steps // 10)}."
+        )
+    if not 0.0 <= optim.warmup_start_factor <= 1.0:
+        raise ConfigError(f"optim.warmup_start_factor={optim.warmup_start_factor} must be in [0, 1].")
+
+
+def validate_eval(eval: EvalConfig) -> None:
+    if eval.mode not in EVAL_MODES:
+        raise ConfigError(f"eval.mode={eval.mode!r} is not an inference mode; use one of {', '.join(EVAL_MODES)}.")
+    if eval.mode == "slide":
+        for key, value in (("crop_size", eval.crop_size), ("stride", eval.stride)):
+            if value is None or len(value) != 2 or min(value) < 1:
+                raise ConfigError(
+                    f"eval.{key}={value!r}: eval.mode='slide' needs eval.{key} as two positive ints "
+                    f"(height, width), e.g. eval.{key}=(769,769) or switch to eval.mode=whole."
+                )
+        assert eval.crop_size is not None and eval.stride is not None
+        if eval.stride[0] > eval.crop_size[0] or eval.stride[1] > eval.crop_size[1]:
+            raise ConfigError(
+                f"eval.stride={eval.stride} is larger than eval.crop_size={eval.crop_size}: the windows would skip "
+                "pixels. Use a stride no larger than the crop."
+            )
+    if not eval.scales or any(not (scale > 0 and math.isfinite(scale)) for scale in eval.scales):
+        raise ConfigError(f"eval.scales={eval.scales!r} must be one or more positive numbers, e.g. eval.scales=(1.0,).")

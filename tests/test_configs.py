@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from seg.config import load_config
+from seg.data.catalog import check_num_classes
 from seg.models import build_model
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.py"))
@@ -27,7 +28,7 @@ def test_config_loads_and_builds(path):
     config = load_config(path)
     assert config.name == path.stem
     model = build_model(config.model)
-    assert model.num_classes == config.data.num_classes == config.model.num_classes
+    assert model.num_classes == len(check_num_classes(config)) == config.model.num_classes
 
 
 def test_table_7_rows():

@@ -22,12 +22,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from seg.cli import add_override_argument, run_tool
 from seg.config import ConfigError
 from seg.deploy.benchmark import BACKENDS, REFERENCES
 from seg.deploy.images import calibration_images
 from seg.deploy.report import benchmark_markdown, plot_benchmark
 from seg.deploy.sweep import parse_entries, run_sweep
-from seg.engine.cli import add_override_argument, run_tool
 
 
 def parse_sizes(values: Sequence[int]) -> list[tuple[int, int]]:

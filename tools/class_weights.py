@@ -14,11 +14,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from seg.cli import add_override_argument, run_tool
 from seg.config import load_config
 from seg.data.cityscapes import CityscapesDataset
 from seg.data.labels import CLASS_NAMES
 from seg.data.stats import class_pixel_counts, median_frequency_weights
-from seg.engine.cli import add_override_argument, run_tool
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,11 +20,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from seg.cli import add_override_argument, run_tool
 from seg.config import ConfigError, load_config
 from seg.deploy.compare import DEFAULT_LINEUP, compare_decoders, compare_markdown, paper_comparison
 from seg.deploy.report import scatter
 from seg.deploy.sweep import Entry, parse_entries
-from seg.engine.cli import add_override_argument, run_tool
 
 BACKENDS = ("torch", "torch-channels-last", "onnxruntime", "onnxruntime-int8")
 REPO = Path(__file__).resolve().parent.parent

@@ -20,13 +20,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from seg.cli import add_override_argument, run_tool
 from seg.config import ConfigError, load_config
 from seg.deploy.accuracy import compare_predictions, speed_ratio
 from seg.deploy.export import DEFAULT_OPSET, ExportError, export_onnx, verification_shapes, verify_onnx
 from seg.deploy.images import calibration_images, dataset_samples, folder_images
-from seg.deploy.predictor import Predictor
 from seg.deploy.quantize import ImageCalibrationReader, quantize_int8
-from seg.engine.cli import add_override_argument, run_tool
+from seg.deploy.runtime import load_predictor
 from seg.models import build_model, load_weights
 
 
@@ -117,9 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[int, int]) -> None:
     int8_path = output.with_suffix(".int8.onnx")
-    fp32 = Predictor.from_config(
-        config, output, input_size=input_size if not args.dynamic else None, threads=args.threads
-    )
+    fp32 = load_predictor(config, output, input_size=input_size if not args.dynamic else None, threads=args.threads)
     images = calibration_images(args.calibration, args.calibration_images, args.overrides)
     print(f"calibrating on {len(images)} images from {args.calibration} ...")
     summary = quantize_int8(output, int8_path, ImageCalibrationReader(images, fp32.preprocess))
@@ -131,7 +129,7 @@ def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[i
     print("  ONNX Runtime int8 kernels: " + ", ".join(f"{k} x{v}" for k, v in sorted(summary.int8_ops.items())))
     print("  float data ops left: " + (", ".join(f"{k} x{v}" for k, v in sorted(summary.float_ops.items())) or "none"))
 
-    int8 = Predictor.from_config(config, int8_path, input_size=fp32.input_size, threads=args.threads)
+    int8 = load_predictor(config, int8_path, input_size=fp32.input_size, threads=args.threads)
     source = Path(args.calibration)
     if source.suffix == ".py":
         eval_config = load_config(source, args.overrides)

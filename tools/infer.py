@@ -12,7 +12,6 @@ preprocessing shared by the PyTorch and ONNX Runtime backends.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,11 +21,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from seg.config import ConfigError, load_config
+from seg.cli import add_override_argument, run_tool
+from seg.config import load_config
 from seg.data import colorize, read_image
-from seg.deploy.predictor import Predictor
-from seg.engine.cli import add_override_argument, run_tool
-from seg.models import CheckpointError
+from seg.deploy.runtime import load_predictor, runtime_of
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
@@ -61,15 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     config = load_config(args.config, args.overrides)
     images = collect_images(args.inputs)
-    device = "cuda" if torch.cuda.is_available() and Path(args.checkpoint).suffix != ".onnx" else "cpu"
-    try:
-        # The checkpoint holds every weight: skip model.backbone_weights (the ImageNet file training started from).
-        plain = dataclasses.replace(config, model=dataclasses.replace(config.model, backbone_weights=None))
-        predictor = Predictor.from_config(plain, weights=args.checkpoint, device=device)
-    except CheckpointError:
-        raise
-    except ValueError as error:  # a backend / model / config mismatch, which the Predictor explains
-        raise ConfigError(str(error)) from None
+    device = "cuda" if torch.cuda.is_available() and runtime_of(args.checkpoint) == "torch" else "cpu"
+    predictor = load_predictor(config, args.checkpoint, device=device)
     out_dir = Path(args.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f"{len(images)} images -> {out_dir} ({predictor.describe()})")

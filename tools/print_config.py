@@ -9,8 +9,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from seg.cli import add_override_argument, run_tool
 from seg.config import format_config, load_config
-from seg.engine.cli import add_override_argument, run_tool
 
 
 def main(argv: Sequence[str] | None = None) -> int:

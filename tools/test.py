@@ -1,6 +1,8 @@
-"""Evaluate a checkpoint on the validation split: per-class IoU, mIoU, pixel accuracy, inference mode.
+"""Evaluate a checkpoint (or an exported model) on the validation split: per-class IoU, mIoU, pixel
+accuracy, inference mode.
 
 python tools/test.py configs/lraspp_small_toy.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt
+python tools/test.py configs/lraspp_small_toy.py small.onnx      # the export, through the same Predictor
 python tools/test.py CONFIG CKPT --mode slide --set eval.crop_size=(769,769) eval.stride=(513,513) --flip
 python tools/test.py CONFIG CKPT --json scores.json --cityscapes-results results/
 
@@ -17,25 +19,25 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.config import load_config
-from seg.engine.cli import add_override_argument, run_tool
-from seg.engine.evaluate import evaluate, metrics_report
-from seg.engine.inference import MODES
-from seg.engine.metrics import format_scores_table
+from seg.cli import add_override_argument, run_tool
+from seg.config import EVAL_MODES, load_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", help="the config the checkpoint was trained with (or WORK_DIR/config.py)")
-    parser.add_argument("checkpoint", help="a .ckpt from tools/train.py or a state dict file")
+    parser.add_argument("checkpoint", help="a .ckpt from tools/train.py, a state dict file, or an exported .onnx")
     add_override_argument(parser)
-    parser.add_argument("--mode", choices=MODES, help="inference mode (default: the config's eval.mode)")
+    parser.add_argument("--mode", choices=EVAL_MODES, help="inference mode (default: the config's eval.mode)")
     parser.add_argument("--flip", action="store_true", help="also average over horizontally flipped inputs")
     parser.add_argument("--scales", nargs="+", type=float, metavar="S", help="multi-scale inference, e.g. 0.75 1 1.25")
     parser.add_argument("--json", metavar="OUT", help="write mIoU, per-class IoU, pixel accuracy and mode to OUT")
     parser.add_argument("--cityscapes-results", metavar="DIR", help="write labelId PNGs for the official evaluator")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    from seg.deploy.runtime import load_predictor, runtime_of  # heavy imports after the arguments are checked
+    from seg.engine.evaluate import evaluate, metrics_report
+    from seg.engine.metrics import format_scores_table
 
     config = load_config(args.config, args.overrides)
     changes = {}
@@ -47,7 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         changes["scales"] = tuple(args.scales)
     config = dataclasses.replace(config, eval=dataclasses.replace(config.eval, **changes))
 
-    result = evaluate(config, args.checkpoint, results_dir=args.cityscapes_results, progress=not args.no_progress)
+    # A checkpoint runs as trained (PyTorch, BatchNorm unfolded); an exported file on its own runtime.
+    model = args.checkpoint
+    if runtime_of(model) != "torch":
+        model = load_predictor(config, model, eval=config.eval)
+    result = evaluate(config, model, results_dir=args.cityscapes_results, progress=not args.no_progress)
     print(format_scores_table(result.scores, inference=result.inference))
     report = metrics_report(
         result.scores,

@@ -13,8 +13,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from seg.cli import add_override_argument, run_tool
 from seg.config import load_config
-from seg.engine.cli import add_override_argument, run_tool
 from seg.engine.train import train
 
 

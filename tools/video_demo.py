@@ -24,11 +24,12 @@ import os
 import sys
 from pathlib import Path
 
-from seg.config import ConfigError, load_config
-from seg.deploy.predictor import Predictor
-from seg.engine.cli import EXIT_USER_ERROR, add_override_argument
-from seg.models import CheckpointError
-from seg.video import Renderer, VideoInputError, VideoOutput, VideoOutputError, VideoPipeline, open_source, open_window
+from seg.cli import EXIT_USER_ERROR, add_override_argument
+from seg.cli import message as error_message
+from seg.config import load_config
+from seg.deploy.runtime import BACKENDS, load_predictor
+from seg.errors import UserError
+from seg.video import Renderer, VideoOutput, VideoOutputError, VideoPipeline, open_source, open_window
 
 EXIT_RUN_FAILED, EXIT_INPUT_ENDED_EARLY, EXIT_INTERRUPTED = 1, 3, 130
 
@@ -48,7 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "missing it falls back to .avi and says so",
     )
     parser.add_argument(
-        "--backend", choices=("torch", "onnxruntime"), help="default: onnxruntime for .onnx weights, else torch"
+        "--backend",
+        choices=[name for name, backend in BACKENDS.items() if not backend.int8],
+        help="default: onnxruntime for .onnx weights, else torch-channels-last",
     )
     parser.add_argument(
         "--input-size", nargs=2, type=int, metavar=("H", "W"), help="network input size (default: the frame size)"
@@ -110,13 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     weights = None if args.weights == "random" else args.weights
-    if args.backend == "torch" and str(weights).endswith(".onnx"):
-        print(
-            f"error: --backend torch cannot run {weights}; use --backend onnxruntime (the default for .onnx).",
-            file=sys.stderr,
-        )
-        return EXIT_USER_ERROR
-    backend = args.backend or ("onnxruntime" if str(weights).endswith(".onnx") else "torch")
+    backend = args.backend
     output_path = Path(args.output) if args.output else default_output(args.input)
     source = output = None
     try:
@@ -124,22 +121,15 @@ def run(args: argparse.Namespace) -> int:
             raise VideoOutputError(f"--output {output_path} is the input itself; pick another output file.")
         config = load_config(args.config, args.overrides)
         input_size = tuple(args.input_size) if args.input_size else None
-        try:
-            predictor = Predictor.from_config(
-                config, weights, backend=backend, input_size=input_size, threads=args.threads
-            )
-        except (ConfigError, CheckpointError, ValueError, OSError):
-            raise
-        except Exception as error:  # e.g. onnxruntime's InvalidProtobuf for a corrupt .onnx
-            raise ValueError(f"Cannot load the model from {weights} ({type(error).__name__}: {error}).") from None
+        predictor = load_predictor(config, weights, backend=backend, input_size=input_size, threads=args.threads)
         source = open_source(args.input, fps=args.fps)
         renderer = Renderer(opacity=args.opacity, side_by_side=args.side_by_side)
         info = source.info
         output = VideoOutput(output_path, info.fps, renderer.output_size(info.frame_size))
-    except (ConfigError, CheckpointError, VideoInputError, VideoOutputError, ValueError, OSError) as error:
+    except (UserError, ValueError, OSError) as error:
         if source is not None:
             source.close()
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error_message(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
     try:  # until the pipeline takes over Ctrl-C, an interrupt must not leave the temporary output behind
         show = None

@@ -49,10 +49,10 @@ def _stem(path: Path, suffix: str) -> tuple[str, str]:
 
 
 class CityscapesDataset(Dataset):
-    """Image/label pairs of one split. Items: {"image": float32 [3, H, W], "label": int64 [H, W], "path": str}.
+    """Image/label pairs of one split. Items: {"image": uint8 [3, H, W], "label": int64 [H, W], "path": str}.
 
-    ``transform`` is an albumentations pipeline ending in Normalize + ToTensorV2 (seg/data/transforms.py);
-    without one the image is returned as float32 in [0, 1], not normalised. Labels are trainIds
+    ``transform`` is an albumentations pipeline ending in ToTensorV2 (seg/data/transforms.py); images
+    stay uint8 RGB with or without one (seg.data.normalize turns them into model inputs). Labels are trainIds
     (0..18, 255 ignored); a split that only has ``*_gtFine_labelIds.png`` is mapped through the label table.
     """
 
@@ -104,7 +104,7 @@ class CityscapesDataset(Dataset):
             out = self.transform(image=image, mask=label)
             image_tensor, label_tensor = out["image"], torch.as_tensor(out["mask"]).long()
         else:
-            image_tensor = torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0)
+            image_tensor = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
             label_tensor = torch.from_numpy(label).long()
         return {"image": image_tensor, "label": label_tensor, "path": str(image_path)}
 

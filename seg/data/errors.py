@@ -1,5 +1,7 @@
 """The one error type of seg.data: a problem with the data on disk, explained in one paragraph."""
 
+from seg.errors import UserError
 
-class DatasetError(ValueError):
+
+class DatasetError(UserError):
     """Data missing, mis-named or corrupt; the message names the file and the fix."""

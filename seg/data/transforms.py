@@ -2,8 +2,9 @@
 
 Training: random scale in ``augment.scale_range`` -> pad to the crop (image with the mean pixel,
 which normalises to ~0; mask with the ignore index) -> random crop -> horizontal flip -> colour
-jitter -> Normalize -> tensor. Masks are always resized with nearest-neighbour interpolation.
-Evaluation runs at full resolution: Normalize -> tensor only.
+jitter -> tensor. Masks are always resized with nearest-neighbour interpolation. Evaluation runs at
+full resolution: tensor only. Images stay uint8 [3, H, W]: the model's side normalises them
+(seg.data.normalize, the one normaliser shared with every inference path).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import albumentations as A
 import cv2
 from albumentations.pytorch import ToTensorV2
 
-from seg.config import DataConfig
+from seg.config import DataConfig, validate_data
 
 
 def mean_pixel(data: DataConfig) -> tuple[int, int, int]:
@@ -22,11 +23,8 @@ def mean_pixel(data: DataConfig) -> tuple[int, int, int]:
 
 def build_train_transform(data: DataConfig) -> A.Compose:
     augment = data.augment
+    validate_data(data)
     low, high = augment.scale_range
-    if not 0 < low <= high:
-        raise ValueError(
-            f"data.augment.scale_range={augment.scale_range} must be (low, high) with 0 < low <= high, e.g. (0.5, 2.0)."
-        )
     crop_height, crop_width = augment.crop_size
     jitter = augment.color_jitter
     steps = [
@@ -54,9 +52,10 @@ def build_train_transform(data: DataConfig) -> A.Compose:
                 brightness=jitter, contrast=jitter, saturation=jitter, hue=jitter / 4, p=augment.color_jitter_p
             )
         )
-    steps += [A.Normalize(mean=data.mean, std=data.std, max_pixel_value=255.0), ToTensorV2()]
+    steps.append(ToTensorV2())
     return A.Compose(steps)
 
 
 def build_val_transform(data: DataConfig) -> A.Compose:
-    return A.Compose([A.Normalize(mean=data.mean, std=data.std, max_pixel_value=255.0), ToTensorV2()])
+    """Full-resolution images as they are: uint8 [3, H, W] (the Predictor normalises them)."""
+    return A.Compose([ToTensorV2()])

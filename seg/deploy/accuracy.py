@@ -9,8 +9,8 @@ import numpy as np
 import torch
 
 from ..engine.metrics import SegmentationMetric
+from ..engine.predictor import Predictor
 from .benchmark import time_interleaved
-from .predictor import Predictor
 
 
 @dataclass(frozen=True)

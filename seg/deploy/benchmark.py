@@ -30,14 +30,13 @@ import torchvision
 from torch import nn
 
 from ..config import Config
+from ..engine.predictor import Predictor, TorchRunner
 from ..models import build_model, load_weights
 from .export import export_onnx
-from .predictor import Predictor
 from .quantize import ImageCalibrationReader, quantize_int8
-from .runtime import TorchRunner
+from .runtime import BACKENDS, load_predictor
 from .synthetic import settle_batchnorm
 
-BACKENDS = ("torch", "torch-channels-last", "torch-compile", "onnxruntime", "onnxruntime-int8")
 REFERENCES = ("stock", "matched")
 
 
@@ -163,7 +162,7 @@ def summarise(seconds: list[float], peak_memory_mb: float) -> Timing:
     )
 
 
-def warm_up(build: Callable[[], Predictor], batch: np.ndarray, warmup: int, device: str) -> tuple[Predictor, float]:
+def warm_up(build: Callable[[], Predictor], batch: torch.Tensor, warmup: int, device: str) -> tuple[Predictor, float]:
     """Build a predictor and run ``warmup`` calls; returns it with the peak memory (MB) this took."""
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
@@ -239,10 +238,10 @@ def model_files(
         settle_batchnorm(model, settle_size(input_size))
     files = {"weights": workdir / "weights.pt"}
     torch.save(model.state_dict(), files["weights"])
-    if any(b.startswith("onnxruntime") for b in backends):
+    if any(BACKENDS[b].runtime == "onnxruntime" for b in backends):
         files["onnxruntime"] = export_onnx(model, workdir / "model.onnx", input_size=input_size, dynamic=True)
     if "onnxruntime-int8" in backends:
-        predictor = Predictor.from_config(config, files["onnxruntime"], input_size=input_size)
+        predictor = load_predictor(config, files["onnxruntime"], input_size=input_size)
         reader = ImageCalibrationReader(calibration, predictor.preprocess)
         files["onnxruntime-int8"] = workdir / "model.int8.onnx"
         quantize_int8(files["onnxruntime"], files["onnxruntime-int8"], reader)
@@ -252,22 +251,18 @@ def model_files(
 def predictor_factory(
     config: Config, files: dict[str, Path], backend: str, input_size: tuple[int, int], threads: int | None, device: str
 ) -> Callable[[], Predictor]:
-    if backend.startswith("onnxruntime"):
-        return lambda: Predictor.from_config(config, files[backend], input_size=input_size, threads=threads)
-    options = {"torch": {"channels_last": False}, "torch-channels-last": {}, "torch-compile": {"compile": True}}[
-        backend
-    ]
-    return lambda: Predictor.from_config(
-        config, files["weights"], input_size=input_size, threads=threads, device=device, **options
-    )
+    """Builds ``backend``'s predictor for the model in ``files`` (see ``model_files``)."""
+    runtime = BACKENDS[backend].runtime
+    weights = files[backend] if runtime != "torch" else files["weights"]
+    return lambda: load_predictor(config, weights, backend, input_size, threads, device)
 
 
 def reference_factory(
     model: nn.Module, config: Config, input_size: tuple[int, int], device: str
 ) -> Callable[[], Predictor]:
     """torchvision's model as shipped: eager, NCHW, BatchNorm not folded."""
-    runner = lambda: TorchRunner(model, channels_last=False, fold_bn=False, device=device)  # noqa: E731
-    return lambda: Predictor(runner(), config.model.num_classes, config.data.mean, config.data.std, input_size, "torch")
+    runner = lambda: TorchRunner(model, channels_last=False, device=device)  # noqa: E731
+    return lambda: Predictor(runner(), config.model.num_classes, config.data.mean, config.data.std, input_size)
 
 
 def scratch_dir() -> tempfile.TemporaryDirectory:

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
+import torch
 from tqdm import tqdm
 
+from ..engine.predictor import Predictor
 from ..models import build_model, load_weights
 from ..models.complexity import count_complexity
 from .accuracy import evaluate_miou
 from .benchmark import machine_info, model_files, predictor_factory, scratch_dir, summarise, time_interleaved, warm_up
 from .images import dataset_samples, random_images
-from .predictor import Predictor
 from .report import machine_lines
 from .sweep import Entry
 
@@ -62,7 +62,7 @@ def compare_decoders(
             calibration = [image[0] for image in random_images(4, input_size, seed=1)]
             files = model_files(entry.config, workdir, [backend], calibration, input_size, checkpoint)
             factory = predictor_factory(entry.config, files, backend, input_size, threads, "cpu")
-            zeros = np.zeros((1, 3, *input_size), dtype=np.float32)
+            zeros = torch.zeros((1, 3, *input_size), dtype=torch.float32)
             predictor, peak = warm_up(factory, zeros, warmup, "cpu")
             predictors[entry.name] = (predictor, peak)
             miou = _miou(predictor, entry, eval_images) if checkpoint else None

@@ -24,7 +24,8 @@ import onnx
 import torch
 from torch import nn
 
-from ..models.fuse import fold_batchnorm
+from ..errors import Failure
+from .fuse import fold_batchnorm
 from .runtime import ort_session
 
 DEFAULT_OPSET = 18
@@ -33,7 +34,7 @@ LOGIT_TOLERANCE = 1e-3
 MIN_AGREEMENT = 0.999
 
 
-class ExportError(RuntimeError):
+class ExportError(Failure):
     """The exported graph is wrong (a dynamic axis was fixed, or ONNX Runtime disagrees with PyTorch)."""
 
 

@@ -30,8 +30,8 @@ def dataset_samples(config: Config, split: str, limit: int) -> list[tuple[np.nda
     dataset = CityscapesDataset(config.data.root, split)
     samples = []
     for index in _spread(list(range(len(dataset))), limit):
-        item = dataset[index]  # without a transform: float image in [0, 1], int64 label
-        image = (item["image"].permute(1, 2, 0).numpy() * 255.0).round().astype(np.uint8)
+        item = dataset[index]  # without a transform: uint8 image [3, H, W], int64 label
+        image = np.ascontiguousarray(item["image"].permute(1, 2, 0).numpy())
         samples.append((image, item["label"].numpy().astype(np.uint8)))
     return samples
 

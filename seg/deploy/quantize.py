@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -37,7 +38,7 @@ class ImageCalibrationReader(CalibrationDataReader):
     """Feeds preprocessed images, one at a time, to ``quantize_static``'s calibration."""
 
     def __init__(
-        self, images: Sequence[np.ndarray], preprocess: Callable[[np.ndarray], np.ndarray], input_name: str = "images"
+        self, images: Sequence[np.ndarray], preprocess: Callable[[np.ndarray], Any], input_name: str = "images"
     ) -> None:
         self.images, self.preprocess, self.input_name = images, preprocess, input_name
         self.index = 0
@@ -46,7 +47,8 @@ class ImageCalibrationReader(CalibrationDataReader):
         if self.index >= len(self.images):
             return None
         self.index += 1
-        return {self.input_name: self.preprocess(self.images[self.index - 1])}
+        batch = self.preprocess(self.images[self.index - 1])  # the Predictor's preprocess: a float32 tensor
+        return {self.input_name: np.ascontiguousarray(np.asarray(batch), dtype=np.float32)}
 
     def rewind(self) -> None:
         self.index = 0

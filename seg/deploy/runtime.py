@@ -1,20 +1,59 @@
-"""The two model runners behind :class:`seg.deploy.Predictor`: eager PyTorch and ONNX Runtime.
+"""Runtimes behind the one ``Predictor`` (``seg.engine.predictor``): the backend table, the exported-file
+runners, and ``load_predictor``, which builds a predictor from a config and a weights file.
 
-A runner maps a float32 [N, 3, h, w] batch (already normalised) to float32 logits [N, C, h, w]
-and nothing else, so benchmarks time exactly the model on either backend.
+A runner maps a normalised float32 batch [N, 3, h, w] to float32 logits [N, C, h, w] and nothing else,
+so benchmarks time exactly the network on any backend; pre- and postprocessing are the Predictor's.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
-from torch import nn
+from torch import Tensor
 
-from ..models.fuse import fold_batchnorm
+from ..config import Config, ConfigError, EvalConfig
+from ..data.catalog import class_names
+from ..engine.predictor import Predictor, TorchRunner
+from ..models import build_model, load_weights
+from .fuse import fold_batchnorm
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One way to run a model: the runtime that runs it and how."""
+
+    name: str
+    runtime: str  # "torch" runs checkpoints and state dicts; "onnxruntime" runs .onnx files
+    channels_last: bool = False
+    compile: bool = False
+    int8: bool = False  # benchmarks quantize the export first (seg.deploy.quantize)
+
+
+# The one list of backends: every tool's --backend / --backends choices come from here.
+BACKENDS: dict[str, Backend] = {
+    backend.name: backend
+    for backend in (
+        Backend("torch", "torch"),
+        Backend("torch-channels-last", "torch", channels_last=True),
+        Backend("torch-compile", "torch", channels_last=True, compile=True),
+        Backend("onnxruntime", "onnxruntime"),
+        Backend("onnxruntime-int8", "onnxruntime", int8=True),
+    )
+}
+# Runtime -> the model-file suffixes it runs (anything else is a checkpoint or state dict for torch).
+RUNTIME_SUFFIXES: dict[str, tuple[str, ...]] = {"onnxruntime": (".onnx",)}
+RUNTIMES = tuple(dict.fromkeys(backend.runtime for backend in BACKENDS.values()))
+
+
+def runtime_of(weights: str | Path | None) -> str:
+    """The runtime that runs ``weights``, from its suffix: an .onnx file runs on ONNX Runtime, the rest on torch."""
+    suffix = Path(weights).suffix.lower() if weights is not None else ""
+    return next((runtime for runtime, suffixes in RUNTIME_SUFFIXES.items() if suffix in suffixes), "torch")
 
 
 def set_torch_threads(threads: int | None) -> None:
@@ -25,39 +64,69 @@ def set_torch_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
-class TorchRunner:
-    """Eager PyTorch under ``torch.inference_mode``: BatchNorm folded, channels-last, optional ``torch.compile``."""
+def load_predictor(
+    config: Config,
+    weights: str | Path | None = None,
+    backend: str | None = None,
+    input_size: tuple[int, int] | None = None,
+    threads: int | None = None,
+    device: str = "cpu",
+    fold_bn: bool = True,
+    eval: EvalConfig | None = None,
+) -> Predictor:
+    """A ``Predictor`` for the model ``config`` describes, with ``weights`` on ``backend``.
 
-    def __init__(
-        self,
-        model: nn.Module,
-        channels_last: bool = True,
-        fold_bn: bool = True,
-        compile: bool = False,
-        device: str = "cpu",
-    ) -> None:
-        model = model.eval()
+    ``weights``: a Lightning .ckpt or state dict (torch backends; None = random initialisation) or an
+    .onnx file (fp32 or INT8). ``backend``: a name from ``BACKENDS``; None picks the runtime from the
+    file (``torch-channels-last`` for checkpoints). ``input_size`` (H, W) is the size the network runs
+    at (None = each image's own; a fixed-size export uses its own). ``threads`` fixes the intra-op thread
+    count (PyTorch's is process-wide). ``eval`` defaults to whole-image, single-scale inference.
+    """
+    runtime = runtime_of(weights)
+    if backend is None:
+        backend = "torch-channels-last" if runtime == "torch" else runtime
+    if backend not in BACKENDS:
+        raise ConfigError(f"Unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    chosen = BACKENDS[backend]
+    if chosen.runtime != runtime or (runtime != "torch" and weights is None):
+        if chosen.runtime == "torch":
+            raise ConfigError(
+                f"--backend {backend} cannot run {weights}: it runs checkpoints, and this file runs on {runtime}. "
+                "Leave --backend out (the file picks its runtime)."
+            )
+        suffix = RUNTIME_SUFFIXES[chosen.runtime][0]
+        raise ConfigError(
+            f"backend={backend!r} needs weights=PATH{suffix}, got {weights!r}. "
+            f"Export one with tools/export_onnx.py CONFIG [CHECKPOINT] --output PATH{suffix}."
+        )
+    if input_size is not None:
+        input_size = (int(input_size[0]), int(input_size[1]))
+    set_torch_threads(threads)  # pre- and postprocessing run on PyTorch for every backend
+    num_classes = config.model.num_classes
+    if chosen.runtime == "onnxruntime":
+        if device != "cpu":
+            raise ConfigError(f"The onnxruntime backend runs on the CPU here; got device={device!r}.")
+        runner: OnnxRunner | TorchRunner = OnnxRunner(weights, threads)
+        runner.check(num_classes, input_size)
+        input_size = input_size or runner.static_size()
+    else:
+        model = build_model(config.model)
+        if weights is not None:
+            load_weights(model, weights)
         if fold_bn:
             model = fold_batchnorm(model)
-        self.device = torch.device(device)
-        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        model = model.to(self.device, memory_format=self.memory_format)
-        # torch.compile traces lazily, on the first call (the benchmark's warm-up absorbs it).
-        self.model = torch.compile(model) if compile else model
-        self.description = (
-            "torch eager" + (", channels-last" if channels_last else "") + (", BN folded" if fold_bn else "")
-        )
-        self.description += ", torch.compile" if compile else ""
+        runner = TorchRunner(model, channels_last=chosen.channels_last, compile=chosen.compile, device=device)
+        if fold_bn:
+            runner.description += ", BN folded"
+    return Predictor(runner, num_classes, config.data.mean, config.data.std, input_size, eval, backend, _names(config))
 
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            images = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).to(self.device)
-            logits = self.model(images.contiguous(memory_format=self.memory_format))
-            return logits.float().cpu().numpy()
 
-    def synchronize(self) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
+def _names(config: Config) -> tuple[str, ...] | None:
+    try:
+        names = class_names(config.data)
+    except ValueError:
+        return None
+    return names if len(names) == config.model.num_classes else None
 
 
 def ort_session(
@@ -66,9 +135,7 @@ def ort_session(
     """An ONNX Runtime CPU session with every graph optimisation on and a fixed intra-op thread count."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"ONNX model {path} does not exist. Export one with tools/export_onnx.py CONFIG --output {path}."
-        )
+        raise FileNotFoundError(2, "ONNX model does not exist (export one with tools/export_onnx.py)", str(path))
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -78,7 +145,13 @@ def ort_session(
     if profile_prefix is not None:
         options.enable_profiling = True
         options.profile_file_prefix = profile_prefix
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own types (InvalidProtobuf, Fail) for a bad file
+        raise ConfigError(
+            f"ONNX Runtime cannot load {path} ({type(error).__name__}: {str(error).splitlines()[0]}). "
+            "It may be truncated or not an ONNX model; export it again with tools/export_onnx.py."
+        ) from None
 
 
 class OnnxRunner:
@@ -98,8 +171,29 @@ class OnnxRunner:
         self.int8 = any(node_type == "QuantizeLinear" for node_type in _op_types(path))
         self.description = f"onnxruntime {ort.__version__} CPU, {'INT8 QDQ' if self.int8 else 'fp32'}"
 
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        return self.session.run([self.output_name], {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)})[0]
+    def __call__(self, batch: Tensor) -> Tensor:
+        array = np.ascontiguousarray(batch.detach().cpu().numpy(), dtype=np.float32)
+        return torch.from_numpy(self.session.run([self.output_name], {self.input_name: array})[0])
+
+    def check(self, num_classes: int, input_size: tuple[int, int] | None) -> None:
+        """Fail with the fix when this file cannot serve a predictor for ``num_classes`` at ``input_size``."""
+        if self.outputs_labels:
+            raise ConfigError(
+                f"{self.path} outputs label maps (exported with --labels); the Predictor needs logits. "
+                "Re-export without --labels."
+            )
+        static = self.static_size()
+        if static is not None and input_size is not None and input_size != static:
+            raise ConfigError(
+                f"{self.path} was exported for a fixed input size {static[0]}x{static[1]} but input_size="
+                f"{input_size[0]}x{input_size[1]} was asked for. Re-export with --dynamic or --input-size."
+            )
+        classes = self.session.get_outputs()[0].shape[1]
+        if isinstance(classes, int) and classes != num_classes:
+            raise ConfigError(
+                f"{self.path} predicts {classes} classes but the config has model.num_classes={num_classes}; "
+                "use the config the model was exported from."
+            )
 
     def synchronize(self) -> None:
         """ONNX Runtime's CPU ``run`` returns when the result is ready."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from ..config import Config, load_config
+from ..engine.predictor import Predictor
 from .benchmark import (
     machine_info,
     model_files,
@@ -27,7 +29,6 @@ from .benchmark import (
 )
 from .export import export_onnx
 from .images import random_images
-from .predictor import Predictor
 from .profile import profile_onnx
 from .runtime import OnnxRunner
 
@@ -69,15 +70,16 @@ def run_sweep(
     """Measure every (entry, output stride, size, backend) and the reference rows; returns the JSON-ready report.
 
     ``profile`` adds ONNX Runtime's per-op-type kernel times to every ONNX Runtime row (after the timing)."""
-    rows: list[dict[str, object]] = []
     steps = len(output_strides) * len(sizes) * (len(entries) * len(backends) + 2 * len(references)) * (warmup + iters)
-    bar = tqdm(total=steps, desc="benchmark", unit="call", disable=not progress)
+    run = _Run(
+        backends, threads, batch, warmup, iters, device, profile,
+        tqdm(total=steps, desc="benchmark", unit="call", disable=not progress),
+    )  # fmt: skip
     calibration = calibration or [image[0] for image in random_images(4, sizes[0], seed=1)]
-    ref_onnx: dict[str, Path] = {}
     with scratch_dir() as tmp:
         for output_stride in output_strides:
             configs = [(entry.name, with_output_stride(entry.config, output_stride)) for entry in entries]
-            bar.set_postfix_str(f"exporting (output stride {output_stride or 'config'})")
+            run.bar.set_postfix_str(f"exporting (output stride {output_stride or 'config'})")
             files = {}
             for index, (name, config) in enumerate(configs):
                 workdir = Path(tmp) / f"os{output_stride}_{index}"
@@ -85,68 +87,23 @@ def run_sweep(
                 files[name] = model_files(config, workdir, list(backends), calibration, sizes[0])
             first = configs[0][1]
             refs = [reference_model(kind, first, sizes[0]) for kind in references if _reference_fits(kind, first)]
-            if "onnxruntime" in backends:
-                for label, model, _ in refs:
-                    if label not in ref_onnx:  # the stock reference is the same model at every output stride
-                        path = Path(tmp) / f"reference{len(ref_onnx)}.onnx"
-                        ref_onnx[label] = export_onnx(model, path, input_size=sizes[0], dynamic=True, fold_bn=False)
+            ref_onnx = run.export_references(refs, sizes[0], Path(tmp)) if "onnxruntime" in backends else {}
             for size in sizes:
                 factories = {}
                 for name, config in configs:
                     for backend in backends:
-                        factories[(name, backend)] = (
-                            config,
-                            predictor_factory(config, files[name], backend, size, threads, device),
-                        )
+                        factory = predictor_factory(config, files[name], backend, size, threads, device)
+                        factories[(name, backend)] = (config, factory)
                 for label, model, _ in refs:
                     factories[(label, "torch")] = (first, reference_factory(model, first, size, device))
                     if label in ref_onnx:
-                        path = ref_onnx[label]
-                        factories[(label, "onnxruntime")] = (first, _onnx_reference(path, first, size, threads))
-                images = random_images(1, size, batch=batch)[0]
-                predictors, memory = {}, {}
-                for key, (_, factory) in factories.items():
-                    bar.set_postfix_str(f"warm-up {key[0]} / {key[1]} @ {size[0]}x{size[1]}")
-                    zeros = np.zeros((batch, 3, *size), dtype=np.float32)
-                    predictor, peak = warm_up(factory, zeros, 0, device)
-                    inputs = predictor.preprocess(images)
-                    for _ in range(warmup):
-                        predictor.infer(inputs)
-                        bar.update()
-                    predictors[key], memory[key] = (predictor, inputs), peak
-                bar.set_postfix_str(f"timing {len(predictors)} runners @ {size[0]}x{size[1]}")
-                calls = {key: (lambda p=p, x=x: p.infer(x)) for key, (p, x) in predictors.items()}
-                times = time_interleaved(calls, iters, device, on_step=bar.update)
-                ref_strides = {label: stride for label, _, stride in refs}
-                for key, (predictor, _) in predictors.items():
-                    config = factories[key][0]
-                    timing = summarise(times[key], memory[key])
-                    reference = key[0] in ref_strides
-                    rows.append(
-                        {
-                            "model": key[0],
-                            "reference": reference,
-                            "sweep_output_stride": config.model.output_stride,
-                            "output_stride": ref_strides[key[0]] if reference else config.model.output_stride,
-                            "backbone": "mobilenet_v3_large" if reference else config.model.backbone,
-                            "head": "lraspp" if reference else config.model.head,
-                            "pool": "global" if reference else config.model.pool,
-                            "input_size": list(size),
-                            "batch": batch,
-                            "backend": key[1],
-                            "precision": precision_of(key[1]),
-                            "runner": predictor.runner.description,
-                            **asdict(timing),
-                            "fps": batch * 1e3 / timing.median_ms,
-                        }
-                    )
-                    if profile and isinstance(predictor.runner, OnnxRunner):
-                        bar.set_postfix_str(f"profiling {key[0]} / {key[1]}")
-                        rows[-1]["op_profile"] = profile_onnx(predictor.runner.path, size, threads)
-                del predictors, calls
-                gc.collect()
-    bar.close()
-    _add_ratios(rows)
+                        factories[(label, "onnxruntime")] = (
+                            first,
+                            _onnx_reference(ref_onnx[label], first, size, threads),
+                        )
+                run.measure(factories, size, {label: stride for label, _, stride in refs})
+    run.bar.close()
+    _add_ratios(run.rows)
     settings = {
         "backends": list(backends),
         "sizes": [list(s) for s in sizes],
@@ -155,13 +112,82 @@ def run_sweep(
         "iters": iters,
     }
     settings |= {"device": device, "weights": "random, BatchNorm statistics re-estimated on random images (speed only)"}
-    return {"machine": machine_info(threads, device), "settings": settings, "rows": rows}
+    return {"machine": machine_info(threads, device), "settings": settings, "rows": run.rows}
+
+
+@dataclass
+class _Run:
+    """The settings of one sweep, its progress bar and the rows measured so far."""
+
+    backends: Sequence[str]
+    threads: int | None
+    batch: int
+    warmup: int
+    iters: int
+    device: str
+    profile: bool
+    bar: tqdm
+    rows: list[dict[str, object]] = field(default_factory=list)
+    ref_onnx: dict[str, Path] = field(default_factory=dict)
+
+    def export_references(self, refs: list, size: tuple[int, int], tmp: Path) -> dict[str, Path]:
+        """Each torchvision reference exported once (the stock one is the same model at every output stride)."""
+        for label, model, _ in refs:
+            if label not in self.ref_onnx:
+                path = tmp / f"reference{len(self.ref_onnx)}.onnx"
+                self.ref_onnx[label] = export_onnx(model, path, input_size=size, dynamic=True, fold_bn=False)
+        return self.ref_onnx
+
+    def measure(self, factories: dict, size: tuple[int, int], ref_strides: dict[str, int]) -> None:
+        """Warm up every predictor at ``size``, time them interleaved, and append one row each."""
+        images = random_images(1, size, batch=self.batch)[0]
+        predictors, memory = {}, {}
+        for key, (_, factory) in factories.items():
+            self.bar.set_postfix_str(f"warm-up {key[0]} / {key[1]} @ {size[0]}x{size[1]}")
+            zeros = torch.zeros((self.batch, 3, *size), dtype=torch.float32)
+            predictor, peak = warm_up(factory, zeros, 0, self.device)
+            inputs = predictor.preprocess(images)
+            for _ in range(self.warmup):
+                predictor.infer(inputs)
+                self.bar.update()
+            predictors[key], memory[key] = (predictor, inputs), peak
+        self.bar.set_postfix_str(f"timing {len(predictors)} runners @ {size[0]}x{size[1]}")
+        calls = {key: (lambda p=p, x=x: p.infer(x)) for key, (p, x) in predictors.items()}
+        times = time_interleaved(calls, self.iters, self.device, on_step=self.bar.update)
+        for key, (predictor, _) in predictors.items():
+            self.rows.append(self._row(key, factories[key][0], predictor, summarise(times[key], memory[key]), size,
+                                       ref_strides))  # fmt: skip
+            if self.profile and isinstance(predictor.runner, OnnxRunner):
+                self.bar.set_postfix_str(f"profiling {key[0]} / {key[1]}")
+                self.rows[-1]["op_profile"] = profile_onnx(predictor.runner.path, size, self.threads)
+        del predictors, calls
+        gc.collect()
+
+    def _row(self, key, config: Config, predictor: Predictor, timing, size, ref_strides) -> dict[str, object]:
+        reference = key[0] in ref_strides
+        return {
+            "model": key[0],
+            "reference": reference,
+            "sweep_output_stride": config.model.output_stride,
+            "output_stride": ref_strides[key[0]] if reference else config.model.output_stride,
+            "backbone": "mobilenet_v3_large" if reference else config.model.backbone,
+            "head": "lraspp" if reference else config.model.head,
+            "pool": "global" if reference else config.model.pool,
+            "input_size": list(size),
+            "batch": self.batch,
+            "backend": key[1],
+            "precision": precision_of(key[1]),
+            "runner": predictor.runner.description,
+            **asdict(timing),
+            "fps": self.batch * 1e3 / timing.median_ms,
+        }
 
 
 def _onnx_reference(path: Path, config: Config, size: tuple[int, int], threads: int | None):
     return lambda: Predictor(
-        OnnxRunner(path, threads), config.model.num_classes, config.data.mean, config.data.std, size, "onnxruntime"
-    )
+        OnnxRunner(path, threads), config.model.num_classes, config.data.mean, config.data.std, size,
+        backend="onnxruntime",
+    )  # fmt: skip
 
 
 def _reference_fits(kind: str, config: Config) -> bool:

@@ -21,9 +21,10 @@ import numpy as np
 from PIL import Image
 
 from seg.data.labels import CLASS_NAMES, TRAINID_TO_LABELID
+from seg.errors import UserError
 
 
-class OfficialEvaluationError(RuntimeError):
+class OfficialEvaluationError(UserError):
     """The official evaluator stopped (missing or mismatched files); the message carries its reason."""
 
 

@@ -1,8 +1,10 @@
-"""Evaluate a checkpoint on the validation split: the function behind tools/test.py.
+"""Evaluate a model on the validation split: the function behind tools/test.py.
 
-A plain loop rather than ``Trainer.validate``: it runs the same inference (``predict_probabilities``
-with ``config.eval``) and the same metric as validation during training, and it can also write every
-prediction in the official Cityscapes result format on the way.
+A plain loop rather than ``Trainer.validate``: the images go through the same ``Predictor`` as every
+other tool (the one normaliser, ``config.eval``'s inference mode) into the same metric as validation
+during training, and each prediction can be written in the official Cityscapes result format on the
+way. The predictor may run a checkpoint on PyTorch or an exported file on another runtime
+(``seg.deploy.runtime.load_predictor``), so an export is scored exactly like its checkpoint.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from tqdm import tqdm
 
 from seg.config import Config, ConfigError
 from seg.data import CityscapesDataModule
+from seg.data.catalog import check_num_classes
 from seg.data.labels import NUM_CLASSES
 from seg.engine.cityscapes_eval import write_cityscapes_result
-from seg.engine.inference import describe_inference, predict_probabilities
+from seg.engine.inference import describe_inference
 from seg.engine.metrics import SegmentationMetric, SegmentationScores, scores_to_dict
 from seg.engine.module import build_segmentor
+from seg.engine.predictor import Predictor
 from seg.models import load_weights
 
 
@@ -46,42 +50,47 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def checkpoint_predictor(config: Config, checkpoint: str | Path, device: torch.device | None = None) -> Predictor:
+    """The exact trained network of ``checkpoint`` (PyTorch, BatchNorm as trained) with ``config.eval``'s modes."""
+    model = load_weights(build_segmentor(config), checkpoint)
+    return Predictor.for_model(model, config, device=device or default_device())
+
+
 def evaluate(
     config: Config,
-    checkpoint: str | Path,
+    model: str | Path | Predictor,
     results_dir: str | Path | None = None,
-    device: torch.device | None = None,
     progress: bool = True,
 ) -> Evaluation:
-    """Score ``checkpoint`` on ``config.data.val_split`` with ``config.eval``'s inference mode.
+    """Score ``model`` (a checkpoint path, or any ``Predictor``) on ``config.data.val_split``.
 
-    ``results_dir``: also write each prediction as a labelId PNG named as the official Cityscapes
-    scripts and test server expect (``write_cityscapes_result``).
+    A checkpoint runs with ``config.eval``'s inference mode; a ``Predictor`` with its own. ``results_dir``:
+    also write each prediction as a labelId PNG named as the official Cityscapes scripts and test server
+    expect (``write_cityscapes_result``).
     """
-    inference = describe_inference(config.eval)  # validates the eval section before any work
-    num_classes = config.model.num_classes
-    if num_classes != config.data.num_classes:
+    predictor = model if isinstance(model, Predictor) else checkpoint_predictor(config, model)
+    inference = describe_inference(predictor.eval)
+    check_num_classes(config)
+    if predictor.num_classes != config.model.num_classes:
         raise ConfigError(
-            f"model.num_classes={num_classes} but data.num_classes={config.data.num_classes}; they must match."
+            f"The model predicts {predictor.num_classes} classes but the config has "
+            f"model.num_classes={config.model.num_classes}; use the config the model was trained with."
         )
-    if results_dir is not None and num_classes != NUM_CLASSES:
+    if results_dir is not None and predictor.num_classes != NUM_CLASSES:
         raise ConfigError(
             f"--cityscapes-results needs a {NUM_CLASSES}-class Cityscapes model; this one has "
-            f"model.num_classes={num_classes}."
+            f"model.num_classes={predictor.num_classes}."
         )
-    device = device or default_device()
-    model = load_weights(build_segmentor(config, pretrained=False), checkpoint).to(device).eval()
     datamodule = CityscapesDataModule(config.data)
     datamodule.prepare_data()
     datamodule.setup("validate")
-    loader = datamodule.val_dataloader()
-    metric = SegmentationMetric(num_classes, ignore_index=config.data.ignore_index).to(device)
+    metric = SegmentationMetric(predictor.num_classes, ignore_index=config.data.ignore_index).to(predictor.device)
     num_images = 0
-    for batch in tqdm(loader, desc=f"evaluate ({inference})", unit="batch", disable=not progress):
-        images, labels = batch["image"].to(device), batch["label"].to(device)
-        preds = predict_probabilities(model, images, config.eval, num_classes).argmax(dim=1)
+    for batch in tqdm(datamodule.val_dataloader(), desc=f"evaluate ({inference})", unit="batch", disable=not progress):
+        labels = batch["label"].to(predictor.device)
+        preds = predictor.labels(batch["image"])
         metric.update(preds, labels)
-        num_images += images.shape[0]
+        num_images += labels.shape[0]
         if results_dir is not None:
             for pred, path in zip(preds.cpu().numpy(), batch["path"], strict=True):
                 write_cityscapes_result(pred, path, results_dir)

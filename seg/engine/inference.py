@@ -19,30 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seg.config import ConfigError, EvalConfig
-
-MODES = ("whole", "slide")
-
-
-def validate_eval_config(eval: EvalConfig) -> None:
-    """Raise :class:`ConfigError` naming the ``eval.*`` key when the inference mode cannot run."""
-    if eval.mode not in MODES:
-        raise ConfigError(f"eval.mode={eval.mode!r} is not an inference mode; use one of {', '.join(MODES)}.")
-    if eval.mode == "slide":
-        for key, value in (("crop_size", eval.crop_size), ("stride", eval.stride)):
-            if value is None or len(value) != 2 or min(value) < 1:
-                raise ConfigError(
-                    f"eval.{key}={value!r}: eval.mode='slide' needs eval.{key} as two positive ints "
-                    f"(height, width), e.g. eval.{key}=(769,769) or switch to eval.mode=whole."
-                )
-        assert eval.crop_size is not None and eval.stride is not None
-        if eval.stride[0] > eval.crop_size[0] or eval.stride[1] > eval.crop_size[1]:
-            raise ConfigError(
-                f"eval.stride={eval.stride} is larger than eval.crop_size={eval.crop_size}: the windows would skip "
-                "pixels. Use a stride no larger than the crop."
-            )
-    if not eval.scales or any(not (scale > 0 and math.isfinite(scale)) for scale in eval.scales):
-        raise ConfigError(f"eval.scales={eval.scales!r} must be one or more positive numbers, e.g. eval.scales=(1.0,).")
+from seg.config import EvalConfig, validate_eval
 
 
 def describe_inference(eval: EvalConfig) -> str:
@@ -50,7 +27,7 @@ def describe_inference(eval: EvalConfig) -> str:
 
     Sizes are height x width.
     """
-    validate_eval_config(eval)
+    validate_eval(eval)
     if eval.mode == "slide":
         assert eval.crop_size is not None and eval.stride is not None
         parts = [f"slide {eval.crop_size[0]}x{eval.crop_size[1]} stride {eval.stride[0]}x{eval.stride[1]}"]
@@ -77,7 +54,7 @@ def predict_probabilities(
     whole-image or sliding-window inference at that scale and is resized back to H x W.
     Put a ``nn.Module`` in eval mode first (batch-norm statistics would otherwise come from the batch).
     """
-    validate_eval_config(eval)
+    validate_eval(eval)
     if isinstance(model, nn.Module) and model.training:
         raise ValueError("predict_probabilities: the model is in training mode; call model.eval() first.")
     if images.ndim != 4:

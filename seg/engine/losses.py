@@ -14,8 +14,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from seg.config import LossConfig, validate_loss
+from seg.errors import Failure
 
-class NonFiniteLossError(RuntimeError):
+
+class NonFiniteLossError(Failure):
     """The training loss became NaN or infinite; the message gives the step and what to try."""
 
 
@@ -39,18 +42,9 @@ class SegmentationLoss(nn.Module):
         ohem_min_kept: int = 100_000,
     ) -> None:
         super().__init__()
-        if class_weights is not None:
-            if len(class_weights) != num_classes:
-                raise ValueError(
-                    f"loss.class_weights has {len(class_weights)} values but there are {num_classes} classes; "
-                    "give one weight per class or None."
-                )
-            if any(weight < 0 for weight in class_weights):
-                raise ValueError(f"loss.class_weights must be non-negative, got {tuple(class_weights)}.")
-        if not 0.0 < ohem_threshold <= 1.0:
-            raise ValueError(f"loss.ohem_threshold must be in (0, 1], got {ohem_threshold}.")
-        if ohem_min_kept < 0:
-            raise ValueError(f"loss.ohem_min_kept must be >= 0, got {ohem_min_kept}.")
+        # The same rules as the config's loss section (one definition, seg.config.validate_loss).
+        validate_loss(LossConfig(tuple(class_weights) if class_weights is not None else None, ohem, ohem_threshold,
+                                 ohem_min_kept), num_classes)  # fmt: skip
         self.num_classes = num_classes
         self.ignore_index = ignore_index
         self.ohem = ohem

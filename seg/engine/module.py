@@ -8,7 +8,6 @@ network is ``self.model``, a ``Segmentor``, so a checkpoint's ``state_dict`` key
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any
 
@@ -18,22 +17,18 @@ from torch import Tensor
 
 from seg.config import Config, ConfigError, config_from_dict, config_to_dict
 from seg.data.labels import CLASS_NAMES
-from seg.engine.inference import predict_probabilities
+from seg.data.normalize import Normalizer
 from seg.engine.losses import NonFiniteLossError, SegmentationLoss
 from seg.engine.metrics import SegmentationMetric, SegmentationScores
 from seg.engine.optim import build_optimizer, param_groups, poly_scheduler
+from seg.engine.predictor import Predictor
 from seg.models import Segmentor, build_model
 
 
-def build_segmentor(config: Config, pretrained: bool = True) -> Segmentor:
-    """``seg.build_model`` with its errors (unknown backbone or head, bad output stride) as ConfigError.
-
-    ``pretrained=False`` skips ``model.backbone_weights``: for a model whose weights come from a
-    checkpoint next, so evaluating does not need the ImageNet file that training started from.
-    """
-    model = config.model if pretrained else dataclasses.replace(config.model, backbone_weights=None)
+def build_segmentor(config: Config) -> Segmentor:
+    """``seg.build_model`` with its errors (unknown backbone or head, bad output stride) as ConfigError."""
     try:
-        return build_model(model)
+        return build_model(config.model)
     except (KeyError, ValueError) as error:
         message = error.args[0] if error.args else str(error)
         raise ConfigError(f"model section of config {config.name!r}: {message}") from None
@@ -64,11 +59,21 @@ class SegmentationModule(pl.LightningModule):
         self.model = build_segmentor(self.config)
         if self.config.trainer.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
+        self.normalize = Normalizer(self.config.data.mean, self.config.data.std)
         self.criterion = build_loss(self.config)
         self.val_metric = SegmentationMetric(self.num_classes, ignore_index=self.config.data.ignore_index)
         # The last finished validation (already reduced over processes) and the step it ran at.
         self.last_val_scores: SegmentationScores | None = None
         self.last_val_step: int | None = None
+
+    def load_backbone_weights(self) -> None:
+        """Initialise the encoder from ``model.backbone_weights`` (an ImageNet state dict), if set.
+
+        Called by ``seg.engine.train`` when a run starts from step 0 and never on resume: from then on the
+        checkpoints hold every weight, so the ImageNet file is needed only once.
+        """
+        if self.config.model.backbone_weights:
+            self.model.backbone.load_imagenet(self.config.model.backbone_weights)
 
     def forward(self, images: Tensor) -> Tensor:
         return self.model(self._memory_format(images))
@@ -82,7 +87,7 @@ class SegmentationModule(pl.LightningModule):
         return self.criterion(self(images), labels)
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
-        loss = self.compute_loss(batch["image"], batch["label"])
+        loss = self.compute_loss(self.normalize(batch["image"]), batch["label"])
         self._stop_if_not_finite(loss)
         # Rank 0's own loss: syncing it every step would add an all-reduce for a progress-bar number.
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=False, batch_size=batch["image"].shape[0])
@@ -114,9 +119,10 @@ class SegmentationModule(pl.LightningModule):
         )
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        # The same inference mode as tools/test.py (config.eval), so val/mIoU is the number it would print.
-        probs = predict_probabilities(self, batch["image"], self.config.eval, self.num_classes)
-        self.val_metric.update(probs.argmax(dim=1), batch["label"])
+        # The Predictor of tools/test.py on the live network (config.eval's mode, the same normaliser), so
+        # val/mIoU is the number tools/test.py prints for the checkpoint saved at this step.
+        predictor = Predictor.for_model(self.model, self.config, self.config.trainer.channels_last, self.device)
+        self.val_metric.update(predictor.labels(batch["image"]), batch["label"])
 
     def on_validation_epoch_end(self) -> None:
         scores = self.val_metric.compute()  # already summed over all processes

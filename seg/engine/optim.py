@@ -15,9 +15,7 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-from seg.config import ConfigError, OptimConfig
-
-OPTIMIZERS = ("sgd", "adamw")
+from seg.config import OptimConfig, validate_optim
 
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
@@ -48,25 +46,10 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
 
 def build_optimizer(groups: Iterable[dict], optim: OptimConfig) -> torch.optim.Optimizer:
     """SGD with momentum (the paper's protocol) or AdamW, at ``optim.lr``."""
-    if optim.lr <= 0:
-        raise ConfigError(f"optim.lr={optim.lr} must be positive, e.g. optim.lr=0.01.")
-    if optim.optimizer == "sgd":
-        return torch.optim.SGD(groups, lr=optim.lr, momentum=optim.momentum)
+    validate_optim(optim)
     if optim.optimizer == "adamw":
         return torch.optim.AdamW(groups, lr=optim.lr)
-    raise ConfigError(f"optim.optimizer={optim.optimizer!r} is not supported; use one of {', '.join(OPTIMIZERS)}.")
-
-
-def check_schedule(max_steps: int, optim: OptimConfig) -> None:
-    """Raise ConfigError naming the key when the schedule cannot be built."""
-    if max_steps < 1:
-        raise ConfigError(f"trainer.max_steps={max_steps} must be at least 1.")
-    if optim.poly_power < 0:
-        raise ConfigError(f"optim.poly_power={optim.poly_power} must be >= 0 (0.9 in the paper's protocol).")
-    if not 0 <= optim.warmup_steps < max_steps:
-        raise ConfigError(f"optim.warmup_steps={optim.warmup_steps} must be in [0, trainer.max_steps={max_steps}).")
-    if not 0.0 <= optim.warmup_start_factor <= 1.0:
-        raise ConfigError(f"optim.warmup_start_factor={optim.warmup_start_factor} must be in [0, 1].")
+    return torch.optim.SGD(groups, lr=optim.lr, momentum=optim.momentum)
 
 
 def poly_factor(
@@ -92,7 +75,7 @@ def poly_scheduler(
     state: on resume the position (the step count) is restored and the shape comes from the current
     config, so a run resumed with a longer ``trainer.max_steps`` follows the longer schedule.
     """
-    check_schedule(max_steps, optim)
+    validate_optim(optim, max_steps)
     rule = functools.partial(
         poly_factor,
         max_steps=max_steps,

@@ -26,8 +26,9 @@ from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 
-from seg.config import Config, ConfigError, config_to_dict
+from seg.config import Config, ConfigError, config_to_dict, validate_config
 from seg.data import CityscapesDataModule
+from seg.data.catalog import check_num_classes
 from seg.engine.checkpointing import (
     BEST,
     LAST,
@@ -39,11 +40,9 @@ from seg.engine.checkpointing import (
 from seg.engine.evaluate import metrics_report
 from seg.engine.inference import describe_inference
 from seg.engine.metrics import format_scores_table
-from seg.engine.module import SegmentationModule, build_loss
-from seg.engine.optim import OPTIMIZERS, check_schedule
+from seg.engine.module import SegmentationModule
 from seg.models import read_checkpoint_config
 
-PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
 MONITOR = "val/mIoU"
 
 
@@ -52,44 +51,10 @@ def default_work_dir(config: Config) -> Path:
 
 
 def validate_training_config(config: Config) -> None:
-    """Fail before any work, with one message naming the key, on settings that cannot train."""
-    t = config.trainer
-    if config.model.num_classes != config.data.num_classes:
-        raise ConfigError(
-            f"model.num_classes={config.model.num_classes} but data.num_classes={config.data.num_classes}; "
-            "they must match."
-        )
-    if t.max_steps < 1 or t.val_every_n_steps < 1:
-        raise ConfigError(
-            f"trainer.max_steps={t.max_steps} and trainer.val_every_n_steps={t.val_every_n_steps} must be positive."
-        )
-    if t.max_steps % t.val_every_n_steps:
-        # Lightning validates every N steps but not at max_steps itself; the final weights must be validated
-        # (metrics.json, last.ckpt), so the last validation has to fall on the last step.
-        raise ConfigError(
-            f"trainer.max_steps={t.max_steps} is not a multiple of trainer.val_every_n_steps={t.val_every_n_steps}, so "
-            "the final weights would never be validated. Use a divisor, e.g. "
-            f"trainer.val_every_n_steps={_largest_divisor(t.max_steps, t.val_every_n_steps)}."
-        )
-    if t.precision not in PRECISIONS:
-        raise ConfigError(f"trainer.precision={t.precision!r} is not supported; use one of {', '.join(PRECISIONS)}.")
-    if t.devices < 1 or t.num_nodes < 1:
-        raise ConfigError(f"trainer.devices={t.devices} and trainer.num_nodes={t.num_nodes} must be at least 1.")
-    describe_inference(config.eval)  # validates the eval section used by validation
-    optim = config.optim
-    if optim.optimizer not in OPTIMIZERS:
-        raise ConfigError(f"optim.optimizer={optim.optimizer!r} is not supported; use one of {', '.join(OPTIMIZERS)}.")
-    if optim.lr <= 0:
-        raise ConfigError(f"optim.lr={optim.lr} must be positive, e.g. optim.lr=0.01.")
-    check_schedule(t.max_steps, optim)
-    try:
-        build_loss(config)
-    except ValueError as error:
-        raise ConfigError(str(error)) from None
-
-
-def _largest_divisor(total: int, at_most: int) -> int:
-    return max(d for d in range(1, min(total, at_most) + 1) if total % d == 0)
+    """Fail before any work, with one message naming the key: the config's own rules (checked when it was
+    loaded, again here for a config built in code) and the dataset's class count."""
+    validate_config(config)
+    check_num_classes(config)
 
 
 def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.Trainer:
@@ -197,6 +162,8 @@ def train(
     write_resolved_config(config, work_dir / "config.py")
 
     module = SegmentationModule(config)
+    if ckpt_path is None:
+        module.load_backbone_weights()  # a resumed run takes every weight from its checkpoint
     datamodule = CityscapesDataModule(config.data)
     trainer = build_trainer(config, work_dir, progress)
     started = time.monotonic()

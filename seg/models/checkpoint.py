@@ -9,9 +9,10 @@ import torch
 from torch import nn
 
 from ..config import Config, ConfigError, config_from_dict
+from ..errors import UserError
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError):
     """A checkpoint cannot be read or does not fit the model; the message names the file and the fix."""
 
 

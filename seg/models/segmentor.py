@@ -30,13 +30,15 @@ class Segmentor(nn.Module):
 
 
 def build_model(model: ModelConfig) -> Segmentor:
-    """Build the segmentor that ``model`` (the config's model section) describes."""
+    """Build the segmentor that ``model`` (the config's model section) describes, randomly initialised.
+
+    It builds and nothing else: ``model.backbone_weights`` is read only when a training run starts
+    (``SegmentationModule.load_backbone_weights``); every other tool loads a checkpoint.
+    """
     if model.num_classes < 1:
         raise ValueError(f"model.num_classes must be at least 1, got {model.num_classes}.")
     backbone = BACKBONES.get(model.backbone)(
         width_mult=model.width_mult, output_stride=model.output_stride, reduced_tail=model.reduced_tail
     )
-    if model.backbone_weights:
-        backbone.load_imagenet(model.backbone_weights)
     head = HEADS.get(model.head)(model, backbone.low_channels, backbone.high_channels)
     return Segmentor(backbone, head, model.num_classes)

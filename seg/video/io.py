@@ -1,6 +1,6 @@
 """Frame sources (video file, folder of frames, camera) and a video file writer with codec fallback.
 
-Sources yield RGB uint8 frames (what :class:`seg.deploy.predictor.Predictor` takes) and remember
+Sources yield RGB uint8 frames (what :class:`seg.engine.predictor.Predictor` takes) and remember
 why they stopped: the end of the input, or the frame index where a truncated or corrupt file could
 not be decoded any further. The writer encodes to a temporary name and renames it only once the
 file is closed and reads back, so an output path never holds a half-written video.
@@ -15,6 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from seg.errors import UserError
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 # Tried in order; a codec the OpenCV build lacks (or that writes nothing) falls through to the next.
 # mp4v in .mp4 is what opencv-python ships with; MJPG in .avi needs no external encoder at all.
@@ -24,11 +26,11 @@ _INPUT_HINT = (
 )
 
 
-class VideoInputError(RuntimeError):
+class VideoInputError(UserError):
     """The input cannot be opened or read; the message names it and says what to do."""
 
 
-class VideoOutputError(RuntimeError):
+class VideoOutputError(UserError):
     """The output video cannot be written; the message names the file and says what to do."""
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from seg.config import AugmentConfig, DataConfig
+from seg.data.normalize import Normalizer
 from seg.data.transforms import build_train_transform, build_val_transform, mean_pixel
 
 
@@ -26,8 +27,9 @@ def _blocks(height: int, width: int, seed: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def _denormalize(image: torch.Tensor, data: DataConfig) -> np.ndarray:
-    mean, std = torch.tensor(data.mean)[:, None, None], torch.tensor(data.std)[:, None, None]
-    return ((image * std + mean) * 255).permute(1, 2, 0).numpy()
+    """The pixels a transform hands out (uint8 [3, H, W]) as float [H, W, 3]."""
+    assert image.dtype == torch.uint8
+    return image.permute(1, 2, 0).numpy().astype(np.float64)
 
 
 def test_augmentation_keeps_image_and_mask_aligned() -> None:
@@ -37,7 +39,7 @@ def test_augmentation_keeps_image_and_mask_aligned() -> None:
     for seed in range(20):
         transform.set_random_seed(seed)
         out = transform(image=image, mask=label)
-        assert out["image"].shape == (3, 64, 64) and out["image"].dtype == torch.float32
+        assert out["image"].shape == (3, 64, 64) and out["image"].dtype == torch.uint8
         mask = np.asarray(out["mask"])
         assert mask.shape == (64, 64)
         assert set(np.unique(mask)) <= set(np.unique(label)) | {255}  # nearest: no blended ids
@@ -57,7 +59,8 @@ def test_padding_uses_the_mean_pixel_and_ignore_label() -> None:
     mask = np.asarray(out["mask"])
     padded = mask == 255
     assert padded.sum() == 64 * 64 - 32 * 48
-    assert np.abs(out["image"].permute(1, 2, 0).numpy()[padded]).max() < 0.03  # the mean normalises to ~0
+    normalised = Normalizer(data.mean, data.std)(out["image"][None])[0]
+    assert np.abs(normalised.permute(1, 2, 0).numpy()[padded]).max() < 0.03  # the mean normalises to ~0
     np.testing.assert_allclose(
         _denormalize(out["image"], data)[padded], np.broadcast_to(mean_pixel(data), (padded.sum(), 3)), atol=0.5
     )
@@ -74,7 +77,7 @@ def test_color_jitter_changes_colours_not_labels() -> None:
     assert not np.allclose(_denormalize(out["image"], data)[..., 0], (image + 40)[..., 0], atol=2)
 
 
-def test_val_transform_only_normalises() -> None:
+def test_val_transform_keeps_the_pixels() -> None:
     data = _config()
     image, label = _blocks(96, 160, seed=3)
     out = build_val_transform(data)(image=image, mask=label)

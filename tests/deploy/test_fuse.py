@@ -5,9 +5,9 @@ import torch
 from torch import nn
 
 from seg.config import ModelConfig
+from seg.deploy.fuse import fold_batchnorm
 from seg.deploy.synthetic import settle_batchnorm
 from seg.models import build_model
-from seg.models.fuse import fold_batchnorm
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+import torch
 
 from seg.data import read_image
-from seg.deploy.predictor import Predictor
+from seg.deploy.runtime import load_predictor
 
 
 @pytest.fixture(scope="module")
@@ -14,9 +15,9 @@ def toy_images(small_export):
 
 
 def test_torch_and_onnxruntime_agree(small_export, toy_images):
-    torch_predictor = Predictor.from_config(small_export.config, small_export.weights, threads=1)
-    onnx_predictor = Predictor.from_config(small_export.config, small_export.onnx, threads=1)
-    assert onnx_predictor.backend == "onnxruntime" and torch_predictor.backend == "torch"
+    torch_predictor = load_predictor(small_export.config, small_export.weights, threads=1)
+    onnx_predictor = load_predictor(small_export.config, small_export.onnx, threads=1)
+    assert onnx_predictor.backend == "onnxruntime" and torch_predictor.backend == "torch-channels-last"
     for predictor in (torch_predictor, onnx_predictor):
         assert predictor.input_size is None  # the dynamic export runs at each image's size
     np.testing.assert_allclose(
@@ -28,9 +29,9 @@ def test_torch_and_onnxruntime_agree(small_export, toy_images):
 
 
 def test_fixed_input_size_resizes_in_and_out(small_export, toy_images):
-    predictor = Predictor.from_config(small_export.config, small_export.onnx, input_size=(75, 111), threads=1)
+    predictor = load_predictor(small_export.config, small_export.onnx, input_size=(75, 111), threads=1)
     batch = predictor.preprocess(toy_images)
-    assert batch.shape == (2, 3, 75, 111) and batch.dtype == np.float32
+    assert batch.shape == (2, 3, 75, 111) and batch.dtype == torch.float32
     logits = predictor.infer(batch)
     assert logits.shape == (2, small_export.config.model.num_classes, 75, 111)
     single = predictor.predict(toy_images[0])
@@ -42,7 +43,7 @@ def test_fixed_input_size_resizes_in_and_out(small_export, toy_images):
 
 
 def test_preprocess_normalises_with_the_config_statistics(small_export):
-    predictor = Predictor.from_config(small_export.config, small_export.onnx)
+    predictor = load_predictor(small_export.config, small_export.onnx)
     image = np.full((4, 6, 3), (255, 0, 128), dtype=np.uint8)
     mean, std = np.array(small_export.config.data.mean), np.array(small_export.config.data.std)
     expected = ((np.array([255, 0, 128]) / 255.0 - mean) / std).reshape(1, 3, 1, 1)
@@ -50,10 +51,10 @@ def test_preprocess_normalises_with_the_config_statistics(small_export):
 
 
 def test_clear_errors(small_export):
-    predictor = Predictor.from_config(small_export.config, small_export.onnx)
+    predictor = load_predictor(small_export.config, small_export.onnx)
     with pytest.raises(ValueError, match=r"uint8 RGB images \[N, H, W, 3\]"):
         predictor.predict(np.zeros((8, 8, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="backend='onnxruntime' needs weights=PATH.onnx"):
-        Predictor.from_config(small_export.config, backend="onnxruntime")
+        load_predictor(small_export.config, backend="onnxruntime")
     with pytest.raises(ValueError, match="Unknown backend 'tensorrt'"):
-        Predictor.from_config(small_export.config, backend="tensorrt")
+        load_predictor(small_export.config, backend="tensorrt")

@@ -2,8 +2,8 @@
 
 from seg.deploy.accuracy import compare_predictions
 from seg.deploy.images import dataset_samples
-from seg.deploy.predictor import Predictor
 from seg.deploy.quantize import runtime_precision
+from seg.deploy.runtime import load_predictor
 
 
 def test_export_tool_reports_int8(small_export):
@@ -25,8 +25,8 @@ def test_hswish_hardsigmoid_and_se_run_in_int8(small_export):
 
 def test_int8_agrees_with_fp32_on_toy_images(small_export):
     config = small_export.config
-    fp32 = Predictor.from_config(config, small_export.onnx, threads=1)
-    int8 = Predictor.from_config(config, small_export.int8, threads=1)
+    fp32 = load_predictor(config, small_export.onnx, threads=1)
+    int8 = load_predictor(config, small_export.int8, threads=1)
     samples = dataset_samples(config, config.data.val_split, 4)
     result = compare_predictions(fp32, int8, samples, config.data.ignore_index)
     assert result.images == 4

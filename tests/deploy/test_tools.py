@@ -8,7 +8,7 @@ from benchmark import main as benchmark_main
 from compare_decoders import main as compare_main
 from export_onnx import main as export_main
 
-from seg.engine.cli import run_tool
+from seg.cli import run_tool
 
 
 def test_export_tool_verifies_three_sizes(small_export):

@@ -132,9 +132,9 @@ def test_tools_exit_2_with_message_on_bad_config_key_or_missing_file(tool, tmp_p
 
 
 def test_print_config_shows_overrides(capsys):
-    assert run("print_config", TOY_CONFIG, "--set", "trainer.max_steps=100") == 0
+    assert run("print_config", TOY_CONFIG, "--set", "trainer.max_steps=600") == 0
     out = capsys.readouterr().out
-    assert "trainer.max_steps = 100" in out and "data.dataset = 'toy'" in out
+    assert "trainer.max_steps = 600" in out and "data.dataset = 'toy'" in out
 
 
 @pytest.mark.slow

@@ -16,8 +16,9 @@ import pytest
 import torch
 
 from seg.config import Config, load_config
-from seg.deploy.predictor import Predictor
+from seg.deploy.runtime import load_predictor
 from seg.deploy.synthetic import settle_batchnorm
+from seg.engine.predictor import Predictor
 from seg.models import build_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,7 @@ def tiny_weights(tiny_config: Config, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="session")
 def predictor(tiny_config: Config, tiny_weights: Path) -> Predictor:
-    return Predictor.from_config(tiny_config, tiny_weights, backend="torch", threads=1)
+    return load_predictor(tiny_config, tiny_weights, backend="torch-channels-last", threads=1)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-OUTPUT_STRIDES = (8, 16, 32)
+from ...config import OUTPUT_STRIDES
 
 
 def make_divisible(value: float, divisor: int = 8) -> int:

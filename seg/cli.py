@@ -1,0 +1,50 @@
+"""Command-line glue shared by every tool: ``--set`` overrides, one-line errors, exit codes.
+
+``run_tool(main)`` prints a :class:`seg.errors.UserError` (or a missing file) as ``error: ...`` and
+returns 2, a :class:`seg.errors.Failure` as ``error: ...`` and returns 1; bugs keep their traceback,
+since hiding those would hide the fix. This module imports nothing heavy, so a tool can parse its
+arguments (and answer ``--help``) before torch is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from seg.errors import Failure, UserError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USER_ERROR = 2
+
+
+def add_override_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="SECTION.FIELD=VALUE",
+        help="override config fields, e.g. --set trainer.max_steps=1000 optim.lr=0.02 (repeatable)",
+    )
+
+
+def run_tool(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
+    """Run a tool's ``main``; a user error prints one line and returns 2, a failure one line and returns 1."""
+    try:
+        return main(argv)
+    except (UserError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as error:
+        print(f"error: {message(error)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Failure as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def message(error: BaseException) -> str:
+    """The one-line text of a user error; OS errors name the path and the reason."""
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.filename}: {error.strerror or 'not found'}."
+    return str(error)
