@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from seg.data import make_toy_cityscapes
+from seg.synthetic.toy_cityscapes import make_toy_cityscapes
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,8 @@
 
     python tools/make_demo_video.py datasets/demo/street_768x576.mp4 --frames 400
 
-Toy Cityscapes scenes (seg/data/toy_objects.py), one per shot, with moving vehicles and people and a
-camera that dollies forward and pans (seg/video/synthetic.py). The same arguments give the same video.
+Toy Cityscapes scenes (seg/synthetic/objects.py), one per shot, with moving vehicles and people and a
+camera that dollies forward and pans (seg/synthetic/video.py). The same arguments give the same video.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from seg.video import VideoOutputError
-from seg.video.synthetic import make_street_video
+from seg.video.street import make_street_video
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Data: the Cityscapes label table, datasets, transforms, the DataModule and the toy Cityscapes generator."""
+"""Data: the Cityscapes label table, datasets, transforms, the DataModule (the toy Cityscapes generator is in seg.synthetic)."""
 
 from seg.data.cityscapes import CityscapesDataset, create_train_id_labels, read_image, read_label
 from seg.data.errors import DatasetError
@@ -11,7 +11,6 @@ from seg.data.labels import (
     TRAINID_TO_LABELID,
     colorize,
 )
-from seg.data.toy import make_toy_cityscapes
 from seg.data.transforms import build_train_transform, build_val_transform
 
 # seg.data.datamodule imports Lightning (2 to 3 s more at start-up on the 2-core machine); tools that only read
@@ -42,7 +41,6 @@ __all__ = [
     "build_val_transform",
     "colorize",
     "create_train_id_labels",
-    "make_toy_cityscapes",
     "per_device_batch_size",
     "read_image",
     "read_label",

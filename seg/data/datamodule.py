@@ -17,8 +17,8 @@ from torch.utils.data import DataLoader
 from seg.config import DataConfig
 from seg.data.cityscapes import LAYOUT_HELP, CityscapesDataset
 from seg.data.errors import DatasetError
-from seg.data.toy import make_toy_cityscapes, read_toy_marker
 from seg.data.transforms import build_train_transform, build_val_transform
+from seg.synthetic.toy_cityscapes import make_toy_cityscapes, read_toy_marker
 
 DATASETS = ("cityscapes", "toy")
 

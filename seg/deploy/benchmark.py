@@ -32,10 +32,10 @@ from torch import nn
 from ..config import Config
 from ..engine.predictor import Predictor, TorchRunner
 from ..models import build_model, load_weights
+from ..synthetic.weights import settle_batchnorm
 from .export import export_onnx
 from .quantize import ImageCalibrationReader, quantize_int8
 from .runtime import BACKENDS, load_predictor
-from .synthetic import settle_batchnorm
 
 REFERENCES = ("stock", "matched")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seg.data import make_toy_cityscapes
+from seg.synthetic.toy_cityscapes import make_toy_cityscapes
 
 TINY_SIZE = (64, 128)
 

@@ -8,7 +8,7 @@ import torch
 
 from seg.config import AugmentConfig, DataConfig
 from seg.data import CityscapesDataModule, DatasetError, per_device_batch_size
-from seg.data.toy import MARKER_FILE
+from seg.synthetic.toy_cityscapes import MARKER_FILE
 
 
 def _toy_config(root: Path, **changes) -> DataConfig:

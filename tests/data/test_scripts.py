@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seg.data.toy import read_toy_marker
+from seg.synthetic.toy_cityscapes import read_toy_marker
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 

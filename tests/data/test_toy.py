@@ -10,11 +10,10 @@ from cityscapesscripts.helpers.csHelpers import getCsFileInfo
 from cityscapesscripts.helpers.labels import name2label
 from cityscapesscripts.preparation.json2labelImg import createLabelImage, json2labelImg
 
-from seg.data import make_toy_cityscapes
 from seg.data.labels import CLASS_NAMES
-from seg.data.toy import MARKER_FILE, read_toy_marker, render_toy_scene
-from seg.data.toy_objects import compose_scene
-from seg.data.toy_render import paint_shapes, solid
+from seg.synthetic.objects import compose_scene
+from seg.synthetic.paint import paint_shapes, solid
+from seg.synthetic.toy_cityscapes import MARKER_FILE, make_toy_cityscapes, read_toy_marker, render_toy_scene
 
 
 def _files(root: Path) -> dict[str, bytes]:

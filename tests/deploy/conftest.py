@@ -18,9 +18,9 @@ import pytest
 import torch
 
 from seg.config import Config, load_config
-from seg.data import make_toy_cityscapes
-from seg.deploy.synthetic import settle_batchnorm
 from seg.models import build_model
+from seg.synthetic.toy_cityscapes import make_toy_cityscapes
+from seg.synthetic.weights import settle_batchnorm
 
 REPO = Path(__file__).resolve().parents[2]
 # Small enough to export and quantize in seconds, with every block type (SE, h-swish) and the paper pool.

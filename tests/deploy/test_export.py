@@ -10,10 +10,10 @@ from torch import nn
 from seg.config import ModelConfig
 from seg.deploy.export import export_onnx, verification_shapes
 from seg.deploy.runtime import ort_session
-from seg.deploy.synthetic import settle_batchnorm
 from seg.models import HEADS
 from seg.models.heads.lraspp import paper_pool
 from seg.models.segmentor import Segmentor
+from seg.synthetic.weights import settle_batchnorm
 
 
 class TinyEncoder(nn.Module):

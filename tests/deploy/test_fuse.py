@@ -6,8 +6,8 @@ from torch import nn
 
 from seg.config import ModelConfig
 from seg.deploy.fuse import fold_batchnorm
-from seg.deploy.synthetic import settle_batchnorm
 from seg.models import build_model
+from seg.synthetic.weights import settle_batchnorm
 
 
 @pytest.mark.parametrize(

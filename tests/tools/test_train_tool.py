@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from seg.data import PALETTE, make_toy_cityscapes
+from seg.data import PALETTE
 from seg.engine.cityscapes_eval import evaluate_official
+from seg.synthetic.toy_cityscapes import make_toy_cityscapes
 
 REPO = Path(__file__).resolve().parents[2]
 TOY_CONFIG = str(REPO / "configs" / "lraspp_small_toy.py")

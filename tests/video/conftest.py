@@ -2,7 +2,7 @@
 
 The model is configs/lraspp_small_cityscapes.py narrowed (width 0.5, F=32) so it runs at 64x96 in
 milliseconds. Its BatchNorm statistics are settled on random images before it is saved
-(seg.deploy.synthetic): with the initial statistics a random network predicts one class almost
+(seg.synthetic.weights): with the initial statistics a random network predicts one class almost
 everywhere, and the flicker tests need predictions that react to the input.
 """
 
@@ -17,9 +17,9 @@ import torch
 
 from seg.config import Config, load_config
 from seg.deploy.runtime import load_predictor
-from seg.deploy.synthetic import settle_batchnorm
 from seg.engine.predictor import Predictor
 from seg.models import build_model
+from seg.synthetic.weights import settle_batchnorm
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "configs" / "lraspp_small_cityscapes.py"

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seg.video.synthetic import StreetShot, make_street_video
+from seg.synthetic.video import StreetShot
+from seg.video.street import make_street_video
 
 from .conftest import read_video
 

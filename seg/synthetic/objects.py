@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from seg.data.toy_render import Shape, see_through, solid, stacked, windows
-from seg.data.toy_scene import DARK, GLASS, METAL, PAINT, SKIN, TERRAIN, SceneBuilder, Street, jitter, random_color
+from seg.synthetic.paint import Shape, see_through, solid, stacked, windows
+from seg.synthetic.scene import DARK, GLASS, METAL, PAINT, SKIN, TERRAIN, SceneBuilder, Street, jitter, random_color
 
 # A walking person's outline, (x, up) as fractions of the height, traced clockwise from the top of
 # the head; the right half is mirrored. "stride" moves the feet apart and "swing" the hands.

@@ -1,6 +1,6 @@
 """A synthetic street video from the toy Cityscapes scenes, so the demo's numbers are reproducible.
 
-Each shot is one toy scene (seg/data/toy_objects.py) painted once, a little larger than the
+Each shot is one toy scene (seg/synthetic/objects.py) painted once, a little larger than the
 frame, in three layers: the static street, the vehicles and the pedestrians. Every frame slides
 the vehicles and the pedestrians sideways at their own speeds, then a camera that dollies
 forward (zooms towards the vanishing point) and pans crops the frame, and fresh sensor noise is
@@ -9,15 +9,13 @@ added. Shots are joined by hard cuts. Nothing is downloaded; the same seed gives
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
-from seg.data.toy_objects import compose_scene
-from seg.data.toy_render import Shape, apply_camera, paint_shapes
-from seg.video.io import VideoOutput
+from seg.synthetic.objects import compose_scene
+from seg.synthetic.paint import Shape, apply_camera, paint_shapes
 
 VEHICLES = frozenset({"car", "truck", "bus", "train", "motorcycle", "bicycle", "rider", "license plate"})
 PEDESTRIANS = frozenset({"person"})
@@ -89,30 +87,17 @@ class StreetShot:
         return np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
 
 
-def make_street_video(
-    path: str | Path,
-    frames: int = 400,
-    frame_size: tuple[int, int] = (576, 768),
-    fps: float = 30.0,
-    shot_frames: int = 100,
-    seed: int = 0,
-    progress: bool = False,
-) -> Path:
-    """Write the synthetic street video; returns the path written (the suffix may change if the
-    codec for the requested container is missing, see :class:`seg.video.io.VideoOutput`)."""
+def street_frames(
+    frames: int = 400, frame_size: tuple[int, int] = (576, 768), shot_frames: int = 100, seed: int = 0
+) -> Iterator[np.ndarray]:
+    """The synthetic street video's RGB uint8 frames, one scene per ``shot_frames`` frames (hard cuts between)."""
     if frames < 1 or shot_frames < 1:
         raise ValueError(
             f"Need at least one frame and one frame per shot; got frames={frames}, shot_frames={shot_frames}."
         )
-    output = VideoOutput(path, fps, frame_size)
-    try:
-        shot: StreetShot | None = None
-        for index in tqdm(range(frames), desc=f"street video -> {path}", unit="frame", disable=not progress):
-            if index % shot_frames == 0:
-                shot = StreetShot([seed, index // shot_frames], frame_size, min(shot_frames, frames - index))
-            assert shot is not None
-            output.write(shot.frame(index % shot_frames))
-    except BaseException:
-        output.discard()
-        raise
-    return output.finish()
+    shot: StreetShot | None = None
+    for index in range(frames):
+        if index % shot_frames == 0:
+            shot = StreetShot([seed, index // shot_frames], frame_size, min(shot_frames, frames - index))
+        assert shot is not None
+        yield shot.frame(index % shot_frames)

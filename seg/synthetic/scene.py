@@ -4,7 +4,7 @@ The camera looks down a street: every object stands on a ground plane seen in pe
 follow depth (a car near the horizon is small, one near the bottom is large) and classes are tied to
 places (cars on the road, people on the sidewalk, signs on poles). Colours of different classes
 overlap on purpose (grey cars, buildings, roads and poles; green cars, trees and grass) and every
-image gets its own lighting (seg/data/toy_render.py), so a network has to use shape, texture and
+image gets its own lighting (seg/synthetic/paint.py), so a network has to use shape, texture and
 context. Lengths are in metres and projected with ``Street``.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seg.data.toy_render import (
+from seg.synthetic.paint import (
     Color,
     Shape,
     Texture,
