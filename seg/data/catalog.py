@@ -7,20 +7,43 @@ DataModule, evaluation, the class-weights tool), and a mismatch is one message n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from seg.config import Config, DataConfig
 from seg.data.errors import DatasetError
-from seg.data.labels import CLASS_NAMES
+from seg.data.labels import CLASS_NAMES, PALETTE
 
-# data.dataset -> class names in train-id order. "toy" is generated in the Cityscapes layout.
-DATASET_CLASSES: dict[str, tuple[str, ...]] = {"cityscapes": CLASS_NAMES, "toy": CLASS_NAMES}
+
+@dataclass(frozen=True)
+class ClassSet:
+    """A dataset's classes in train-id order: names and RGB overlay colours."""
+
+    names: tuple[str, ...]
+    palette: tuple[tuple[int, int, int], ...]
+
+    def palette_array(self) -> np.ndarray:
+        """[C, 3] uint8 RGB."""
+        return np.asarray(self.palette, dtype=np.uint8).reshape(-1, 3)
+
+
+CITYSCAPES = ClassSet(CLASS_NAMES, tuple(tuple(int(c) for c in color) for color in PALETTE))
+# data.dataset -> its classes. "toy" is generated in the Cityscapes layout.
+DATASET_CLASSES: dict[str, ClassSet] = {"cityscapes": CITYSCAPES, "toy": CITYSCAPES}
 DATASETS = tuple(DATASET_CLASSES)
+
+
+def dataset_classes(data: DataConfig) -> ClassSet:
+    """``data.dataset``'s classes."""
+    if data.dataset not in DATASET_CLASSES:
+        raise DatasetError(f"Unknown data.dataset={data.dataset!r}; use one of {', '.join(map(repr, DATASETS))}.")
+    return DATASET_CLASSES[data.dataset]
 
 
 def class_names(data: DataConfig) -> tuple[str, ...]:
     """The names of ``data.dataset``'s classes, indexed by train id."""
-    if data.dataset not in DATASET_CLASSES:
-        raise DatasetError(f"Unknown data.dataset={data.dataset!r}; use one of {', '.join(map(repr, DATASETS))}.")
-    return DATASET_CLASSES[data.dataset]
+    return dataset_classes(data).names
 
 
 def check_num_classes(config: Config) -> tuple[str, ...]:

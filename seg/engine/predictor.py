@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seg.config import Config, EvalConfig
+from seg.data.catalog import ClassSet
 from seg.data.normalize import Normalizer
 from seg.engine.inference import describe_inference, predict_probabilities
 
@@ -83,7 +84,7 @@ class Predictor:
         input_size: tuple[int, int] | None = None,
         eval: EvalConfig | None = None,
         backend: str = "torch",
-        class_names: Sequence[str] | None = None,
+        classes: ClassSet | None = None,
     ) -> None:
         self.runner = runner
         self.num_classes = num_classes
@@ -92,7 +93,7 @@ class Predictor:
         self.eval = eval or EvalConfig()
         describe_inference(self.eval)  # validates the modes before any image
         self.backend = backend
-        self.class_names = tuple(class_names) if class_names is not None else None
+        self.classes = classes  # names and colours of the outputs, for legends and reports
         self.device = getattr(runner, "device", torch.device("cpu"))
 
     @classmethod
