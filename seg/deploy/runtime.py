@@ -117,15 +117,18 @@ def load_predictor(
         runner = TorchRunner(model, channels_last=chosen.channels_last, compile=chosen.compile, device=device)
         if fold_bn:
             runner.description += ", BN folded"
-    return Predictor(runner, num_classes, config.data.mean, config.data.std, input_size, eval, backend, _names(config))
+    return Predictor(
+        runner, num_classes, config.data.mean, config.data.std, input_size, eval, backend, _classes(config)
+    )
 
 
-def _names(config: Config) -> tuple[str, ...] | None:
+def _classes(config: Config) -> ClassSet | None:
+    """The dataset's classes when they describe this model's outputs (None for a foreign class count)."""
     try:
-        names = class_names(config.data)
+        classes = dataset_classes(config.data)
     except ValueError:
         return None
-    return names if len(names) == config.model.num_classes else None
+    return classes if len(classes.names) == config.model.num_classes else None
 
 
 def ort_session(
