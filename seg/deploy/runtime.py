@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from ..config import Config, ConfigError, EvalConfig
+from ..data.catalog import ClassSet, dataset_classes
 from ..engine.predictor import Predictor, TorchRunner
 from ..models import build_model, load_weights
 from .fuse import fold_batchnorm
