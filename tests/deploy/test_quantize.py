@@ -30,7 +30,7 @@ def test_int8_agrees_with_fp32_on_toy_images(small_export):
     samples = dataset_samples(config, config.data.val_split, 4)
     result = compare_predictions(fp32, int8, samples, config.data.ignore_index)
     assert result.images == 4
-    # Random weights: class margins are small, so 8-bit noise flips ~30% of pixels (a trained toy
-    # checkpoint agrees on 98.8%, docs/deployment.md); a broken quantization would be near chance (~5%).
-    assert result.agreement >= 0.6, result
+    # A briefly trained network (the fixture fits the toy training images): measured 99.23% on these val images
+    # (the 1800-step toy checkpoint: 98.19%, docs/deployment.md). A quantization that loses a few percent fails.
+    assert result.agreement >= 0.98, result
     assert result.miou_reference is not None and result.miou_candidate is not None

@@ -31,3 +31,19 @@ def test_non_positive_power_is_refused(capsys):
         class_weights.main([TOY_CONFIG, "--power", "0"])
     assert stop.value.code == 2
     assert "--power must be positive" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_toy_config_class_weights_are_what_the_tool_derives_from_the_toy_set(tmp_path):
+    """configs/lraspp_small_toy.py carries tools/class_weights.py's output; re-derive it from a fresh toy set."""
+    from seg.config import load_config
+    from seg.data.cityscapes import CityscapesDataset
+    from seg.data.stats import class_pixel_counts, median_frequency_weights
+    from seg.synthetic.toy_cityscapes import make_toy_cityscapes
+
+    config = load_config(TOY_CONFIG)
+    data = config.data
+    # Each image has its own random stream (seed, split, index): the val count does not change the train images.
+    root = make_toy_cityscapes(tmp_path / "toy", data.toy_train, 1, data.toy_seed, data.toy_image_size, workers=2)
+    counts = class_pixel_counts(CityscapesDataset(root, data.train_split))
+    assert median_frequency_weights(counts, power=0.5) == config.loss.class_weights
