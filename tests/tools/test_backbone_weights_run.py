@@ -4,8 +4,6 @@ The scenario of issue 9: train a few steps with ``model.backbone_weights`` point
 delete that file, then export, test, infer and run the video demo with the run's own saved config.
 """
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
