@@ -9,7 +9,8 @@ import argparse
 import sys
 import time
 
-from seg.synthetic.toy_cityscapes import make_toy_cityscapes
+from seg.cli import run_tool
+from seg.config import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,14 +27,15 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=1, help="processes writing images; any count gives the same files (default: 1)"
     )
     args = parser.parse_args(argv)
+    from seg.synthetic.toy_cityscapes import make_toy_cityscapes
+
     start = time.perf_counter()
     try:
         root = make_toy_cityscapes(
             args.root, args.train, args.val, args.seed, (args.height, args.width), progress=True, workers=args.workers
         )
-    except (ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    except ValueError as error:  # counts, size or seed out of range
+        raise ConfigError(f"{error} Check --train, --val, --height, --width and --seed.") from None
     seconds = time.perf_counter() - start
     total = args.train + args.val
     print(
@@ -43,4 +45,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tool(main))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seg.data import DatasetError, create_train_id_labels
+from seg.cli import run_tool
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,14 +20,12 @@ def main(argv: list[str] | None = None) -> int:
         help="Cityscapes root holding gtFine/ (default: datasets/cityscapes)",
     )
     args = parser.parse_args(argv)
-    try:
-        count = create_train_id_labels(args.root)
-    except DatasetError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    from seg.data import create_train_id_labels
+
+    count = create_train_id_labels(args.root)
     print(f"Wrote {count} *_labelTrainIds.png files under {args.root}.")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tool(main))

@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seg.video import VideoOutputError
-from seg.video.street import make_street_video
+from seg.cli import run_tool
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,16 +29,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(
             "--frames and --shot-frames must be at least 1, --fps positive, --size at least 32 32, --seed >= 0"
         )
-    try:
-        path = make_street_video(
-            args.output, args.frames, tuple(args.size), args.fps, args.shot_frames, args.seed, progress=True
-        )
-    except (VideoOutputError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    from seg.video.street import make_street_video  # OpenCV and the scene painter load after the arguments
+
+    path = make_street_video(args.output, args.frames, tuple(args.size), args.fps, args.shot_frames, args.seed, True)
     print(f"wrote {path}: {args.frames} frames, {args.size[1]}x{args.size[0]} at {args.fps:g} fps, seed {args.seed}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tool(main))

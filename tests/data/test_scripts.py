@@ -14,7 +14,7 @@ def _main(name: str):
     spec = importlib.util.spec_from_file_location(name, DATASETS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.main
+    return lambda argv: module.run_tool(module.main, argv)  # as `python datasets/NAME.py ARGS` runs it
 
 
 def test_make_toy_then_prepare(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -32,7 +32,7 @@ def test_make_toy_then_prepare(tmp_path: Path, capsys: pytest.CaptureFixture) ->
 
 
 def test_bad_input_exits_nonzero_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert _main("prepare_cityscapes")([str(tmp_path / "missing")]) == 1
+    assert _main("prepare_cityscapes")([str(tmp_path / "missing")]) == 2  # seg.cli's exit code for a user error
     assert "does not exist" in capsys.readouterr().err
-    assert _main("make_toy_cityscapes")(["--root", str(tmp_path), "--train", "0", "--val", "0"]) == 1
+    assert _main("make_toy_cityscapes")(["--root", str(tmp_path), "--train", "0", "--val", "0"]) == 2
     assert "positive number of images" in capsys.readouterr().err

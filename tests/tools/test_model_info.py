@@ -23,7 +23,7 @@ def test_paper_madds_within_5_percent(capsys):
 
 
 def test_bad_override_exits_2_with_valid_keys(capsys):
-    assert model_info.main([SMALL, "--set", "model.outputstride=8"]) == 2
+    assert model_info.run_tool(model_info.main, [SMALL, "--set", "model.outputstride=8"]) == 2
     assert "Valid keys here: model.backbone" in capsys.readouterr().err
-    assert model_info.main([SMALL, "--set", "model.output_stride=4"]) == 2
+    assert model_info.run_tool(model_info.main, [SMALL, "--set", "model.output_stride=4"]) == 2
     assert "model.output_stride=4 is not supported" in capsys.readouterr().err
