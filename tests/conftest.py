@@ -10,6 +10,8 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 # tools/ are scripts, not a package; tests import their main() from here.
 sys.path.insert(0, str(REPO / "tools"))
+# Shared test constants (tests/support.py), importable from any test module.
+sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 torch.set_num_threads(2)
 

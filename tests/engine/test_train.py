@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from support import TINY_RUN
 
 from seg.config import ConfigError, load_config
 from seg.engine.evaluate import evaluate
@@ -28,24 +29,7 @@ TOY_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "lraspp_small_toy
 def tiny_config(root: Path, *overrides: str):
     return load_config(
         TOY_CONFIG,
-        [
-            f"data.root={root}",
-            "data.toy_train=4",
-            "data.toy_val=2",
-            "data.toy_image_size=(64,128)",
-            "data.augment.crop_size=(64,64)",
-            "data.batch_size=2",
-            "data.val_batch_size=2",
-            "data.num_workers=0",
-            "model.width_mult=0.5",
-            "model.head_channels=32",
-            "optim.warmup_steps=0",
-            "trainer.max_steps=4",
-            "trainer.val_every_n_steps=2",
-            "trainer.log_every_n_steps=1",
-            "trainer.accelerator=cpu",
-            *overrides,
-        ],
+        [f"data.root={root}", *TINY_RUN, "trainer.log_every_n_steps=1", *overrides],
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from support import TINY_RUN
 
 from seg.data import PALETTE
 from seg.engine.cityscapes_eval import evaluate_official
@@ -17,21 +18,7 @@ from seg.synthetic.toy_cityscapes import make_toy_cityscapes
 
 REPO = Path(__file__).resolve().parents[2]
 TOY_CONFIG = str(REPO / "configs" / "lraspp_small_toy.py")
-TINY = [
-    "data.toy_train=4",
-    "data.toy_val=2",
-    "data.toy_image_size=(64,128)",
-    "data.augment.crop_size=(64,64)",
-    "data.batch_size=2",
-    "data.val_batch_size=2",
-    "data.num_workers=0",
-    "model.width_mult=0.5",
-    "model.head_channels=32",
-    "optim.warmup_steps=0",
-    "trainer.max_steps=4",
-    "trainer.val_every_n_steps=2",
-    "trainer.accelerator=cpu",
-]
+TINY = list(TINY_RUN)
 
 
 def load_tool(name: str):
