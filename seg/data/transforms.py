@@ -164,9 +164,10 @@ def build_train_transform(data: DataConfig) -> TrainTransform:
     return TrainTransform(data)
 
 
-def reference_train_transform(data: DataConfig) -> A.Compose:
+def reference_train_transform(data: DataConfig, record_params: bool = True) -> A.Compose:
     """The same augmentation as albumentations steps over the whole image (what ``TrainTransform`` replaced):
-    kept as the reference its tests compare with and the baseline of ``tools/benchmark_loader.py``."""
+    kept as the reference its tests compare with and the baseline of ``tools/benchmark_loader.py``.
+    ``record_params``: outputs carry ``applied_transforms``, the draws (scale, crop, flip) it made."""
     augment = data.augment
     validate_data(data)
     low, high = augment.scale_range
@@ -198,7 +199,7 @@ def reference_train_transform(data: DataConfig) -> A.Compose:
             )
         )
     steps.append(ToTensorV2())
-    return A.Compose(steps, save_applied_params=True)
+    return A.Compose(steps, save_applied_params=record_params)
 
 
 class ToTensor:
