@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from seg.data.errors import DatasetError
+from seg.data.io import header_size
 
 
 class DecodedCache:
@@ -63,3 +65,19 @@ class DecodedCache:
                 f"({error.strerror or error}); free some space or set data.cache_dir=None."
             ) from None
         return array
+
+    def check_space(self, files: Sequence[tuple[Path, str, int]]) -> None:
+        """Fail now, not mid-epoch, when the decoded copies of ``files`` ((path, kind, channels)) that are not
+        cached yet would not fit on the cache's disk. Sizes come from the file headers (no decoding)."""
+        needed = 0
+        for path, kind, channels in files:
+            if not self.entry(path, kind).is_file():
+                height, width = header_size(path)
+                needed += height * width * channels + 128  # .npy header
+        free = shutil.disk_usage(self.root).free
+        if needed > free:
+            raise DatasetError(
+                f"data.cache_dir={str(self.root)!r} needs about {needed / 1e9:.1f} GB more for the decoded images and "
+                f"labels, but its disk has {free / 1e9:.1f} GB free. Point data.cache_dir at a larger disk, or set "
+                "data.cache_dir=None (every file is then decoded at every read)."
+            )

@@ -97,8 +97,11 @@ class SegmentationDataModule(pl.LightningDataModule):
             if self.check:
                 quick_check(data, (data.train_split, data.val_split))
             self.train_set = build_dataset(data, data.train_split, build_train_transform(data))
+            self.train_set.check_cache_space()
         if stage in (None, "fit", "validate") and self.val_set is None:
             self.val_set = build_dataset(data, data.val_split, build_val_transform(data))
+            if stage in (None, "fit"):
+                self.val_set.check_cache_space()
 
     def _world_size(self) -> int:
         trainer = self.trainer

@@ -70,14 +70,19 @@ class SegmentationDataset(Dataset):
         path = self.samples[index].image
         if self.cache is None:
             return read_image(path, self.image_fix)
-        return self.cache.get(path, "rgb", lambda: read_image(path, self.image_fix))
+        return self.cache.get(path, IMAGE_KIND, lambda: read_image(path, self.image_fix))
 
     def read_label(self, index: int) -> np.ndarray:
         sample = self.samples[index]
         if self.cache is None:
             return read_label(sample.label, sample.encoding)
-        kind = "label:" + _digest(sample.encoding)
-        return self.cache.get(sample.label, kind, lambda: read_label(sample.label, sample.encoding))
+        return self.cache.get(sample.label, _label_kind(sample), lambda: read_label(sample.label, sample.encoding))
+
+    def check_cache_space(self) -> None:
+        """With a cache: fail before training when the decoded copies still to be written do not fit its disk."""
+        if self.cache is not None:
+            files = [(s.image, IMAGE_KIND, 3) for s in self.samples] + [(s.label, _label_kind(s), 1) for s in self.samples]
+            self.cache.check_space(files)
 
     def read_pair(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """RGB uint8 [H, W, 3] and train ids uint8 [H, W], checked to be the same size."""
@@ -101,9 +106,13 @@ class SegmentationDataset(Dataset):
         return {"image": image_tensor, "label": label_tensor, "path": str(self.samples[index].image)}
 
 
-def _digest(encoding: LabelEncoding) -> str:
-    """Identifies how a label file is decoded, so a cached label map is never read back under another mapping."""
-    return hashlib.sha1(encoding.lookup.tobytes() + encoding.valid.tobytes()).hexdigest()[:12]
+IMAGE_KIND = "rgb"
+
+
+def _label_kind(sample: Sample) -> str:
+    """Names how a label file is decoded, so a cached label map is never read back under another mapping."""
+    encoding = sample.encoding
+    return "label:" + hashlib.sha1(encoding.lookup.tobytes() + encoding.valid.tobytes()).hexdigest()[:12]
 
 
 def index_files(folder: Path, suffixes: tuple[str, ...], recursive: bool, scan: Scan, kind: str) -> dict[str, Path]:
