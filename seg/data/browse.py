@@ -46,7 +46,9 @@ def legend(classes: ClassSet, class_ids: list[int], height: int) -> np.ndarray:
         color = tuple(int(c) for c in classes.palette[class_id])
         cv2.rectangle(panel, (x, y + 2), (x + row - 4, y + row - 2), color, -1)
         cv2.rectangle(panel, (x, y + 2), (x + row - 4, y + row - 2), (0, 0, 0), 1)
-        cv2.putText(panel, classes.names[class_id], (x + row + pad, y + row - 5), _FONT, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            panel, classes.names[class_id], (x + row + pad, y + row - 5), _FONT, 0.45, (0, 0, 0), 1, cv2.LINE_AA
+        )
     return panel
 
 

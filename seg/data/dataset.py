@@ -81,7 +81,9 @@ class SegmentationDataset(Dataset):
     def check_cache_space(self) -> None:
         """With a cache: fail before training when the decoded copies still to be written do not fit its disk."""
         if self.cache is not None:
-            files = [(s.image, IMAGE_KIND, 3) for s in self.samples] + [(s.label, _label_kind(s), 1) for s in self.samples]
+            files = [(s.image, IMAGE_KIND, 3) for s in self.samples] + [
+                (s.label, _label_kind(s), 1) for s in self.samples
+            ]
             self.cache.check_space(files)
 
     def read_pair(self, index: int) -> tuple[np.ndarray, np.ndarray]:

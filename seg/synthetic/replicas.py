@@ -27,7 +27,10 @@ def label_scene(rng: np.random.Generator, size: tuple[int, int], classes: Sequen
     for _ in range(int(rng.integers(2, 6))):
         value = int(rng.choice(classes))
         cy, cx = int(rng.integers(0, height)), int(rng.integers(0, width))
-        ry, rx = int(rng.integers(height // 10 + 1, height // 3 + 2)), int(rng.integers(width // 10 + 1, width // 3 + 2))
+        ry, rx = (
+            int(rng.integers(height // 10 + 1, height // 3 + 2)),
+            int(rng.integers(width // 10 + 1, width // 3 + 2)),
+        )
         if rng.random() < 0.5:
             cv2.ellipse(label, (cx, cy), (rx, ry), float(rng.uniform(0, 180)), 0, 360, value, -1)
         else:
@@ -80,7 +83,9 @@ def make_folder_dataset(
     """
     root = Path(root)
     palette = bit_palette(len(class_names))
-    lines = [f"{name} {r} {g} {b}" if colors_in_file else name for name, (r, g, b) in zip(class_names, palette, strict=True)]
+    lines = [
+        f"{name} {r} {g} {b}" if colors_in_file else name for name, (r, g, b) in zip(class_names, palette, strict=True)
+    ]
     root.mkdir(parents=True, exist_ok=True)
     (root / "classes.txt").write_text("\n".join(lines) + "\n")
     colors = _colors(seed)
@@ -91,7 +96,7 @@ def make_folder_dataset(
             label[-2:] = 255
             stem = f"{['day', 'night'][index % 2]}/{split}_{index:04d}"
             suffix = ".png" if index % 3 == 2 else ".jpg"
-            _write_rgb(root / "images" / split / f"{stem}{suffix}", paint(rng, np.minimum(label, len(class_names) - 1), colors))
+            _write_rgb(root / "images" / split / f"{stem}{suffix}", paint(rng, label, colors))
             _write_label(root / "masks" / split / f"{stem}.png", label, palette if palette_masks else None)
     return root
 
@@ -132,7 +137,9 @@ def make_voc(
                 continue
             ids[split].append(image_id)
             edges = cv2.morphologyEx(label, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
-            _write_label(voc / "SegmentationClass" / f"{image_id}.png", np.where(edges, 255, label).astype(np.uint8), palette)
+            _write_label(
+                voc / "SegmentationClass" / f"{image_id}.png", np.where(edges, 255, label).astype(np.uint8), palette
+            )
     lists = voc / "ImageSets" / "Segmentation"
     lists.mkdir(parents=True, exist_ok=True)
     for split, names in (*ids.items(), ("trainval", ids["train"] + ids["val"])):
@@ -164,6 +171,7 @@ def make_camvid(
         for index in range(count):
             rng = np.random.default_rng([seed, split_code, index])
             label = label_scene(rng, size, range(12), background=0)
+            label[:2] = 11  # unlabelled, as along CamVid's frame edges
             image_name = f"{split}_{index + 1:05d}.png" if renamed else f"0001TP_{split_code}{index:05d}.png"
             label_name = image_name.replace(f"{split}_", f"{split}annot_", 1) if renamed else image_name
             _write_rgb(root / split / image_name, paint(rng, label, colors))
