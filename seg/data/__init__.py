@@ -2,10 +2,11 @@
 the dataset checks, the DataModule (the toy Cityscapes generator is in seg.synthetic)."""
 
 from seg.data.catalog import ClassSet, dataset_classes
-from seg.data.cityscapes import CityscapesDataset, create_train_id_labels, read_image, read_label
+from seg.data.cityscapes import CityscapesDataset, create_train_id_labels, read_label
 from seg.data.dataset import SegmentationDataset
 from seg.data.datasets import build_dataset
 from seg.data.errors import DatasetError
+from seg.data.io import read_image
 from seg.data.labels import (
     CLASS_NAMES,
     IGNORE_INDEX,
