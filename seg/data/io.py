@@ -62,14 +62,50 @@ class LabelEncoding:
 
 
 def truncation(data: bytes) -> str | None:
-    """Why ``data`` (a whole PNG or JPEG file) is cut short, or None when its end marker is where it belongs."""
+    """Why ``data`` (a whole PNG or JPEG file) is cut short, or None when it reaches its end marker (or is no PNG
+    or JPEG, or is broken in another way, which the decoder reports). Data after the end marker is allowed."""
     if data.startswith(PNG_SIGNATURE):
-        return None if data.endswith(PNG_END) else "it ends before the PNG end chunk (IEND)"
-    # JPEG: 0xFF 0xD9 (end of image) can only follow the last start-of-scan (0xFF 0xDA): inside entropy-coded
-    # data every 0xFF byte is followed by 0x00 or a restart marker. Trailing bytes after it are tolerated.
-    if data.startswith(JPEG_SIGNATURE) and data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda"):
-        return "it ends inside the JPEG image data (no end-of-image marker after the last scan)"
+        # The IEND chunk with its CRC cannot occur inside compressed data by chance (8 fixed bytes).
+        return None if data.rfind(PNG_END) >= 0 else "it ends before the PNG end chunk (IEND)"
+    if data.startswith(JPEG_SIGNATURE) and _jpeg_ends_early(data):
+        return "it ends inside the JPEG image data, before the end-of-image marker"
     return None
+
+
+def _jpeg_ends_early(data: bytes) -> bool:
+    """Walk the JPEG markers from the start: length-prefixed segments, and after each start-of-scan the
+    entropy-coded data up to the next marker (there 0xFF is followed by 0x00 or a restart marker), until the
+    end-of-image marker. True when the data runs out first; False at the marker or where the structure is
+    not JPEG's (the decoder reports that)."""
+    pos, size = 2, len(data)
+    while pos + 1 < size:
+        if data[pos] != 0xFF:
+            return False  # not a marker where one belongs: corrupt, not truncated
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:  # end of image
+            return False
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            pos += 2
+            continue
+        if pos + 3 >= size:
+            return True
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xDA:  # start of scan: skip the entropy-coded data
+            while True:
+                pos = data.find(b"\xff", pos)
+                if pos < 0 or pos + 1 >= size:
+                    return True
+                following = data[pos + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    pos += 2
+                elif following == 0xFF:
+                    pos += 1
+                else:
+                    break
+    return True
 
 
 def read_bytes(path: Path, kind: str) -> bytes:
@@ -189,18 +225,19 @@ def header_size(path: str | Path) -> tuple[int, int]:
     return height, width
 
 
-def tail_truncation(path: str | Path) -> str | None:
-    """``truncation`` from the first and last bytes only (the fast check: no full read)."""
+def tail_truncation(path: str | Path, tail: int = 65536) -> str | None:
+    """``truncation`` for the fast check: the end marker is looked for in the file's last ``tail`` bytes, and
+    only a file without one there is read whole."""
     path = Path(path)
     with path.open("rb") as file:
         head = file.read(8)
         size = file.seek(0, 2)
-        if head.startswith(PNG_SIGNATURE):
-            file.seek(max(0, size - len(PNG_END)))
-            return None if file.read() == PNG_END else "it ends before the PNG end chunk (IEND)"
-        if head.startswith(JPEG_SIGNATURE):
-            file.seek(max(0, size - 4096))
-            tail = file.read()
-            if b"\xff\xd9" not in tail:
-                return "no JPEG end-of-image marker in its last 4 KB"
-    return None
+        file.seek(max(0, size - tail))
+        end = file.read()
+    if head.startswith(PNG_SIGNATURE) and PNG_END in end:
+        return None
+    if head.startswith(JPEG_SIGNATURE) and b"\xff\xd9" in end:
+        return None
+    if not head.startswith((PNG_SIGNATURE, JPEG_SIGNATURE)):
+        return None
+    return truncation(path.read_bytes())

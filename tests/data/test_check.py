@@ -1,6 +1,7 @@
 """The dataset checks (every planted fault found in one run; the fast pre-fit check) and the decoded cache."""
 
 import dataclasses
+import io
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from seg.config import DataConfig
 from seg.data import DatasetError, build_dataset
 from seg.data.cache import DecodedCache
 from seg.data.check import check_split, quick_check
+from seg.data.io import truncation
 from seg.synthetic.replicas import make_folder_dataset
 
 CLASSES = ("background", "weed", "crop")
@@ -106,3 +108,24 @@ def test_cache_space_is_checked_before_training(tmp_path, monkeypatch):
     with pytest.raises(DatasetError, match=r"needs about 0.0 GB more .* has 0.0 GB free.*data.cache_dir=None"):
         dataset.check_cache_space()
     assert isinstance(DecodedCache(tmp_path / "c"), DecodedCache)
+
+
+def test_truncation_follows_the_jpeg_and_png_structure():
+    """Cut files are found at any cut; complete ones pass, including progressive JPEGs, end-of-image bytes inside
+    EXIF, and data appended after the end marker (phones append videos to photos)."""
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)
+    files = {}
+    for name, options in (
+        ("baseline", {}),
+        ("progressive", {"progressive": True}),
+        ("exif", {"exif": b"Exif\0\0" + b"\xff\xd9\xff\xda" * 8}),
+    ):
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, "JPEG", **options)
+        files[name] = buffer.getvalue()
+    files["png"] = cv2.imencode(".png", image)[1].tobytes()
+    for name, data in files.items():
+        assert truncation(data) is None and truncation(data + rng.bytes(5000)) is None, name
+        for cut in (20, len(data) // 2, len(data) - 2):
+            assert truncation(data[:cut]) is not None, (name, cut)

@@ -173,3 +173,28 @@ def test_out_of_range_ids_name_the_file_and_the_class_list(replicas, tmp_path):
 def test_published_datasets_need_ignore_index_255(replicas):
     with pytest.raises(DatasetError, match="set data.ignore_index=255"):
         build_dataset(_data("camvid", replicas["camvid"], ignore_index=254), "train")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "train", "val"),
+    [
+        ("ade20k", "training", "validation"),
+        ("voc", "train", "val"),
+        ("camvid", "train", "val"),
+        ("folder", "train", "val"),
+    ],
+)
+def test_every_layout_feeds_the_datamodule(replicas, dataset, train, val):
+    from seg.data.datamodule import SegmentationDataModule
+
+    data = _data(dataset, replicas[dataset], train_split=train, val_split=val, batch_size=2)
+    data = dataclasses.replace(data, augment=dataclasses.replace(data.augment, crop_size=(32, 40)))
+    module = SegmentationDataModule(data)
+    module.prepare_data()
+    module.setup("fit")  # runs the fast check first
+    batch = next(iter(module.train_dataloader()))
+    assert batch["image"].shape == (2, 3, 32, 40) and batch["image"].dtype == torch.uint8
+    assert batch["label"].max() <= 255 and set(batch["label"].unique().tolist()) <= set(
+        range(len(dataset_classes(data).names))
+    ) | {255}
+    assert next(iter(module.val_dataloader()))["image"].shape[0] == 1
