@@ -27,6 +27,7 @@ config = replace(
         batch_size=8,
         val_batch_size=10,
         num_workers=1,  # one worker keeps up (about 4 ms per crop) and leaves the second core to training
+        cache_dir=None,  # small PNGs decode fast
         augment=replace(base.data.augment, crop_size=(128, 128), scale_range=(0.75, 1.5)),
     ),
     loss=replace(

@@ -9,6 +9,7 @@ arguments (and answer ``--help``) before torch is loaded.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -47,4 +48,22 @@ def message(error: BaseException) -> str:
     """The one-line text of a user error; OS errors name the path and the reason."""
     if isinstance(error, OSError) and error.filename:
         return f"{error.filename}: {error.strerror or 'not found'}."
-    return str(error)
+    return unwrap_worker_error(error)
+
+
+# torch's ExceptionWrapper re-raises an error from a DataLoader worker as the same type, built from one string:
+# "Caught DatasetError in DataLoader worker process 0.\nOriginal Traceback (most recent call last):\n ...
+# seg.data.errors.DatasetError: <the message>". The type and that text are all that crosses the process boundary.
+_WRAPPED = re.compile(r"\ACaught (\w+) in (DataLoader worker process \d+|pin memory thread[^.]*)\.\nOriginal Traceback")
+
+
+def unwrap_worker_error(error: BaseException) -> str:
+    """The original message of an error torch re-raised from a loader worker (else ``str(error)``): the text
+    after the last "module.ErrorType: " header of the worker's traceback, which is where Python prints it."""
+    text = str(error)
+    if not _WRAPPED.match(text):
+        return text
+    cls = type(error)
+    header = f"\n{cls.__module__}.{cls.__qualname__}: "
+    start = text.rfind(header)
+    return text[start + len(header) :].strip() if start >= 0 else text

@@ -37,7 +37,8 @@ class ModelConfig:
     backbone: str = "mobilenet_v3_large"
     head: str = "lraspp"
     # The one place the class count lives; the dataset's class list must have as many classes
-    # (checked when a dataset is built, seg.data.check_num_classes).
+    # (checked when a dataset is built, seg.data.catalog.check_num_classes). 0: as many as the dataset
+    # has, filled in by load_config (the folder format's count is the length of ROOT/classes.txt).
     num_classes: int = 19
     width_mult: float = 1.0
     # Output stride of the encoder's "high" features: 32 is the plain ImageNet
@@ -74,8 +75,9 @@ class AugmentConfig:
 class DataConfig:
     """Where the data is and how it is fed."""
 
-    # "cityscapes": a Cityscapes tree at ``root``. "toy": the same layout, generated
-    # into ``root`` by datasets/make_toy_cityscapes.py when it is missing.
+    # The layout at ``root`` (datasets/README.md): "cityscapes"; "toy" (the Cityscapes layout, generated
+    # into ``root`` by datasets/make_toy_cityscapes.py when it is missing); "ade20k" (ADEChallengeData2016);
+    # "voc" (VOCdevkit/VOC2012); "camvid" (SegNet's 11-class split); "folder" (your own images and masks).
     dataset: str = "cityscapes"
     root: str = "datasets/cityscapes"
     train_split: str = "train"
@@ -90,6 +92,14 @@ class DataConfig:
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    # The folder format's classes, copied from ROOT/classes.txt when the config is loaded (empty: not read
+    # yet, or a published dataset whose classes seg.data.catalog knows). A run's resolved config and its
+    # checkpoints carry them, so exported models and tools label without the dataset at hand.
+    class_names: tuple[str, ...] = ()
+    palette: tuple[tuple[int, int, int], ...] = ()  # RGB per class, same order as class_names
+    # Decode every image and label once into this folder (uncompressed .npy, memory-mapped on later
+    # reads; seg/data/cache.py). About 8 MB per Cityscapes pair; None decodes the files at every read.
+    cache_dir: str | None = None
     # Toy-set generation (dataset == "toy" only).
     toy_train: int = 0
     toy_val: int = 0
@@ -198,8 +208,19 @@ def load_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> Confi
     if not config.name:
         config = dataclasses.replace(config, name=path.stem)
     config = apply_overrides(config, overrides, source=str(path))
+    config = _resolve_classes(config)
     validate_config(config)
     return config
+
+
+def _resolve_classes(config: Config) -> Config:
+    """Copy the folder format's classes in and fill ``model.num_classes=0`` (seg.data.catalog.resolve_classes);
+    imported only when needed, so loading any other config stays free of the data stack."""
+    if config.data.dataset != "folder" and config.model.num_classes != 0:
+        return config
+    from seg.data.catalog import resolve_classes
+
+    return resolve_classes(config)
 
 
 def _valid_fields_hint(message: str) -> str:
@@ -266,6 +287,8 @@ def parse_value(raw: str, annotation: Any, key: str) -> Any:
 
 
 def _check_type(value: Any, annotation: Any) -> Any:
+    if isinstance(value, list):  # JSON and checkpoints store tuples as lists
+        value = tuple(value)
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         errors = []
@@ -377,6 +400,17 @@ def validate_config(config: Config) -> None:
     """Raise :class:`ConfigError` naming the key, the value and the override that fixes it."""
     validate_model(config.model)
     validate_data(config.data)
+    model, data = config.model, config.data
+    if data.class_names and len(data.class_names) != model.num_classes:
+        raise ConfigError(
+            f"model.num_classes={model.num_classes} but data.class_names has {len(data.class_names)} names; use "
+            f"--set model.num_classes={len(data.class_names)} (or model.num_classes=0: as many as the dataset has)."
+        )
+    if data.ignore_index < model.num_classes:
+        raise ConfigError(
+            f"data.ignore_index={data.ignore_index} is a class id (model.num_classes={model.num_classes}); the "
+            "ignore index must be outside 0..num_classes-1, e.g. data.ignore_index=255."
+        )
     validate_loss(config.loss, config.model.num_classes)
     validate_trainer(config.trainer)
     validate_optim(config.optim, config.trainer.max_steps)
@@ -385,7 +419,10 @@ def validate_config(config: Config) -> None:
 
 def validate_model(model: ModelConfig) -> None:
     if model.num_classes < 1:
-        raise ConfigError(f"model.num_classes={model.num_classes} must be at least 1.")
+        raise ConfigError(
+            f"model.num_classes={model.num_classes} must be at least 1 (0, as many as the dataset has, is filled "
+            "in by load_config or seg.data.catalog.resolve_classes before a model is built)."
+        )
     if model.output_stride not in OUTPUT_STRIDES:
         raise ConfigError(
             f"model.output_stride={model.output_stride} is not supported; use one of {OUTPUT_STRIDES}, "
@@ -416,6 +453,15 @@ def validate_data(data: DataConfig) -> None:
         raise ConfigError(f"data.std={data.std} must be positive (ImageNet's is (0.229,0.224,0.225)).")
     if not 0 <= data.ignore_index <= 255:
         raise ConfigError(f"data.ignore_index={data.ignore_index} must fit a uint8 label map (0..255), e.g. 255.")
+    if data.palette and len(data.palette) != len(data.class_names):
+        raise ConfigError(
+            f"data.palette has {len(data.palette)} colours for {len(data.class_names)} data.class_names; give one "
+            "RGB triple per class, or data.palette=() for the default colours."
+        )
+    if any(not 0 <= c <= 255 for color in data.palette for c in color):
+        raise ConfigError(f"data.palette={data.palette} has a value outside 0..255.")
+    if len(set(data.class_names)) != len(data.class_names):
+        raise ConfigError(f"data.class_names={data.class_names} repeats a name; class names must be unique.")
 
 
 def validate_loss(loss: LossConfig, num_classes: int) -> None:

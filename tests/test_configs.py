@@ -15,6 +15,10 @@ REQUIRED = {
     "raspp_large_cityscapes.py",
     "deeplabv3_large_cityscapes.py",
     "lraspp_mobilenetv2_cityscapes.py",
+    "lraspp_small_folder.py",
+    "lraspp_large_ade20k.py",
+    "lraspp_large_voc.py",
+    "lraspp_large_camvid.py",
 }
 
 
@@ -23,16 +27,25 @@ def test_the_required_configs_exist():
     assert {path.name for path in CONFIGS} >= REQUIRED
 
 
+@pytest.fixture(scope="module")
+def folder_root(tmp_path_factory) -> Path:
+    """A folder-format root with only its classes.txt: what the folder config needs to load."""
+    root = tmp_path_factory.mktemp("folder")
+    (root / "classes.txt").write_text("background\nweed 0 200 0\ncrop\n")
+    return root
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
-def test_config_loads_and_builds(path):
-    config = load_config(path)
+def test_config_loads_and_builds(path, folder_root):
+    overrides = [f"data.root={folder_root}"] if "folder" in path.name else []
+    config = load_config(path, overrides)
     assert config.name == path.stem
     model = build_model(config.model)
     assert model.num_classes == len(check_num_classes(config)) == config.model.num_classes
 
 
 def test_table_7_rows():
-    configs = {path.name: load_config(path).model for path in CONFIGS}
+    configs = {path.name: load_config(path).model for path in CONFIGS if "folder" not in path.name}
     row8 = configs["lraspp_large_cityscapes.py"]
     assert (row8.backbone, row8.reduced_tail, row8.output_stride, row8.head, row8.head_channels) == (
         "mobilenet_v3_large",
@@ -50,3 +63,9 @@ def test_table_7_rows():
     )
     row6 = configs["raspp_large_cityscapes.py"]
     assert (row6.head, row6.head_channels, row6.reduced_tail) == ("raspp", 256, True)
+
+
+def test_folder_config_takes_the_class_count_from_classes_txt(folder_root):
+    config = load_config(CONFIGS[0].parent / "lraspp_small_folder.py", [f"data.root={folder_root}"])
+    assert config.model.num_classes == 3 and config.data.class_names == ("background", "weed", "crop")
+    assert config.data.palette[1] == (0, 200, 0)  # colours from the file; the others from the default palette

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from seg.cli import add_override_argument, run_tool
 from seg.config import load_config
-from seg.data.cityscapes import CityscapesDataset
-from seg.data.labels import CLASS_NAMES
+from seg.data.catalog import check_num_classes
+from seg.data.datasets import build_dataset
 from seg.data.stats import class_pixel_counts, median_frequency_weights
 
 
@@ -33,18 +33,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     config = load_config(args.config, args.overrides)
     if config.data.dataset == "toy":
-        from seg.data.datamodule import CityscapesDataModule  # imports Lightning: only when a toy set is needed
+        from seg.data.datamodule import SegmentationDataModule  # imports Lightning: only when a toy set is needed
 
-        CityscapesDataModule(config.data).prepare_data()
+        SegmentationDataModule(config.data).prepare_data()
     split = args.split or config.data.train_split
-    dataset = CityscapesDataset(config.data.root, split)
-    counts = class_pixel_counts(dataset)
+    names = check_num_classes(config)
+    dataset = build_dataset(config.data, split)
+    counts = class_pixel_counts(dataset, len(names))
     weights = median_frequency_weights(counts, power=args.power)
     total = counts.sum()
+    width = max(16, *(len(name) + 2 for name in names))
     print(f"{len(dataset)} label maps of {config.data.root} ({split}), {total} labelled pixels")
-    print(f"{'class':<16}{'pixels %':>10}{'weight':>8}")
-    for name, count, weight in zip(CLASS_NAMES, counts, weights, strict=True):
-        print(f"{name:<16}{100 * count / total:>10.3f}{weight:>8.2f}")
+    print(f"{'class':<{width}}{'pixels %':>10}{'weight':>8}")
+    for name, count, weight in zip(names, counts, weights, strict=True):
+        print(f"{name:<{width}}{100 * count / total:>10.3f}{weight:>8.2f}")
     print("loss.class_weights=(" + ",".join(f"{w:g}" for w in weights) + ")")
     return 0
 

@@ -5,7 +5,8 @@ python tools/export_onnx.py configs/lraspp_small_toy.py work_dirs/lraspp_small_t
     --output small.onnx --input-size 128 256 --dynamic --int8 --calibration configs/lraspp_small_toy.py
 
 The graph maps normalised float images [N, 3, H, W] to logits at the input resolution (or, with
---labels, uint8 label maps [N, H, W]). With --dynamic, batch, height and width are symbolic.
+--labels, uint8 label maps [N, H, W]). The file's metadata carries the class names, their colours and the
+input mean/std, so `load_predictor(None, "model.onnx")` labels correctly without the config. With --dynamic, batch, height and width are symbolic.
 After export, ONNX Runtime is checked against eager PyTorch at the export size and, with --dynamic,
 at two more sizes (one not divisible by 32): max |logit difference| <= 1e-3 and argmax agreement
 >= 99.9%, or the tool exits with status 1. --int8 writes OUTPUT.int8.onnx (static QDQ quantization,
@@ -25,8 +26,9 @@ from seg.config import ConfigError, load_config
 from seg.deploy.accuracy import compare_predictions, speed_ratio
 from seg.deploy.export import DEFAULT_OPSET, ExportError, export_onnx, verification_shapes, verify_onnx
 from seg.deploy.images import calibration_images, dataset_samples, folder_images
+from seg.deploy.metadata import model_metadata
 from seg.deploy.quantize import ImageCalibrationReader, quantize_int8
-from seg.deploy.runtime import load_predictor
+from seg.deploy.runtime import config_classes, load_predictor
 from seg.models import build_model, load_weights
 
 
@@ -90,7 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("note: no checkpoint given; exporting randomly initialised weights")
     input_size = (args.input_size[0], args.input_size[1])
     try:
-        output = export_onnx(model, args.output, input_size, dynamic=args.dynamic, opset=args.opset, labels=args.labels)
+        metadata = model_metadata(config, config_classes(config))  # class names, colours, input statistics
+        output = export_onnx(
+            model, args.output, input_size, args.dynamic, args.opset, labels=args.labels, metadata=metadata
+        )
     except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

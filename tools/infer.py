@@ -1,4 +1,4 @@
-"""Segment images: colour masks (Cityscapes palette) and overlays for image files or folders.
+"""Segment images: colour masks (the dataset's palette) and overlays for image files or folders.
 
 python tools/infer.py configs/lraspp_small_toy.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt \
     datasets/toy_cityscapes/leftImg8bit/val --output-dir outputs/infer
@@ -23,7 +23,8 @@ from tqdm import tqdm
 
 from seg.cli import add_override_argument, run_tool
 from seg.config import load_config
-from seg.data import colorize, read_image
+from seg.data import read_image
+from seg.data.catalog import CITYSCAPES
 from seg.deploy.runtime import load_predictor, runtime_of
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -64,9 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     out_dir = Path(args.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f"{len(images)} images -> {out_dir} ({predictor.describe()})")
+    # The model's own classes (its dataset's, or an export's metadata); ids past the palette stay black.
+    table = np.zeros((256, 3), dtype=np.uint8)
+    palette = (predictor.classes or CITYSCAPES).palette_array()
+    table[: len(palette)] = palette
     for path in tqdm(images, unit="img"):
         image = read_image(path)
-        mask = colorize(predictor.predict(image))
+        mask = table[predictor.predict(image)]
         overlay = (image * (1 - args.alpha) + mask * args.alpha).round().astype(np.uint8)
         for suffix, rgb in (("mask", mask), ("overlay", overlay)):
             target = out_dir / f"{path.stem}_{suffix}.png"

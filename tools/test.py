@@ -54,9 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if runtime_of(model) != "torch":
         model = load_predictor(config, model, eval=config.eval)
     result = evaluate(config, model, results_dir=args.cityscapes_results, progress=not args.no_progress)
-    print(format_scores_table(result.scores, inference=result.inference))
+    print(format_scores_table(result.scores, result.class_names, inference=result.inference))
     report = metrics_report(
         result.scores,
+        result.class_names,
         result.inference,
         checkpoint=str(args.checkpoint),
         split=config.data.val_split,

@@ -3,7 +3,8 @@
 python tools/train.py configs/lraspp_small_toy.py
 python tools/train.py configs/lraspp_large_cityscapes.py --set trainer.devices=4 --resume auto
 
-The work dir (default work_dirs/<config name>/) receives config.py (the resolved config),
+Before fitting, both splits are checked without decoding (pairing, header sizes, truncated files; the full
+check is tools/check_dataset.py). The work dir (default work_dirs/<config name>/) receives config.py (the resolved config),
 checkpoints/last.ckpt and best.ckpt, logs/ (TensorBoard and CSV) and metrics.json. More in docs/training.md.
 """
 

@@ -1,8 +1,10 @@
-"""``CityscapesDataModule``: the Lightning DataModule for Cityscapes and the toy set.
+"""``SegmentationDataModule``: the Lightning DataModule for every dataset ``data.dataset`` names.
 
 ``data.batch_size`` is the global batch (the paper's protocol: 16); each process gets
 ``batch_size // world_size``. ``prepare_data`` generates the toy set when ``data.dataset == "toy"``
-and ``data.root`` does not hold it yet.
+and ``data.root`` does not hold it yet. ``setup("fit")`` first runs the fast dataset check
+(seg.data.check.quick_check: pairing, sizes from the file headers, truncated files) on both splits, so
+a broken file stops a run in seconds rather than hours into it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import lightning.pytorch as pl
 from torch.utils.data import DataLoader
 
 from seg.config import DataConfig
-from seg.data.cityscapes import LAYOUT_HELP, CityscapesDataset
+from seg.data.catalog import DATASETS
+from seg.data.check import quick_check
+from seg.data.dataset import SegmentationDataset
+from seg.data.datasets import build_dataset
 from seg.data.errors import DatasetError
 from seg.data.transforms import build_train_transform, build_val_transform
 from seg.synthetic.toy_cityscapes import make_toy_cityscapes, read_toy_marker
-
-DATASETS = ("cityscapes", "toy")
 
 
 def per_device_batch_size(batch_size: int, world_size: int) -> int:
@@ -39,21 +42,25 @@ def _single_threaded_opencv(worker_id: int) -> None:
     cv2.setNumThreads(1)
 
 
-class CityscapesDataModule(pl.LightningDataModule):
-    def __init__(self, data: DataConfig) -> None:
+class SegmentationDataModule(pl.LightningDataModule):
+    def __init__(self, data: DataConfig, check: bool = True) -> None:
         super().__init__()
         if data.dataset not in DATASETS:
             raise DatasetError(f"Unknown data.dataset={data.dataset!r}; use one of {', '.join(map(repr, DATASETS))}.")
         self.data = data
-        self.train_set: CityscapesDataset | None = None
-        self.val_set: CityscapesDataset | None = None
+        self.check = check  # the fast dataset check before fitting
+        self.train_set: SegmentationDataset | None = None
+        self.val_set: SegmentationDataset | None = None
 
     def prepare_data(self) -> None:
-        """Generate the toy set if asked for and absent; for Cityscapes only check that the root exists."""
+        """Generate the toy set if asked for and absent; for real data only check that the root exists."""
         data, root = self.data, Path(self.data.root)
-        if data.dataset == "cityscapes":
+        if data.dataset != "toy":
             if not root.is_dir():
-                raise DatasetError(f"Cityscapes root {root} (data.root) does not exist. {LAYOUT_HELP}")
+                raise DatasetError(
+                    f"data.root={str(root)!r} does not exist; it should hold the {data.dataset!r} dataset "
+                    "(datasets/README.md says how to get and lay it out). Pass --set data.root=DIR."
+                )
             return
         wanted = {
             "train": data.toy_train,
@@ -85,10 +92,16 @@ class CityscapesDataModule(pl.LightningDataModule):
         )
 
     def setup(self, stage: str | None = None) -> None:
+        data = self.data
         if stage in (None, "fit") and self.train_set is None:
-            self.train_set = CityscapesDataset(self.data.root, self.data.train_split, build_train_transform(self.data))
+            if self.check:
+                quick_check(data, (data.train_split, data.val_split))
+            self.train_set = build_dataset(data, data.train_split, build_train_transform(data))
+            self.train_set.check_cache_space()
         if stage in (None, "fit", "validate") and self.val_set is None:
-            self.val_set = CityscapesDataset(self.data.root, self.data.val_split, build_val_transform(self.data))
+            self.val_set = build_dataset(data, data.val_split, build_val_transform(data))
+            if stage in (None, "fit"):
+                self.val_set.check_cache_space()
 
     def _world_size(self) -> int:
         trainer = self.trainer
@@ -126,3 +139,7 @@ class CityscapesDataModule(pl.LightningDataModule):
             pin_memory=self._pin_memory(),
             worker_init_fn=_single_threaded_opencv,
         )
+
+
+# The name this module had when it read Cityscapes only.
+CityscapesDataModule = SegmentationDataModule

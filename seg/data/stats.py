@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from seg.data.cityscapes import CityscapesDataset, read_label
-from seg.data.labels import NUM_CLASSES
+from seg.data.dataset import SegmentationDataset
+from seg.data.io import read_label
 
 
-def class_pixel_counts(dataset: CityscapesDataset) -> np.ndarray:
-    """Labelled pixels of each trainId over every label map of ``dataset`` (int64 [NUM_CLASSES]; 255 not counted).
+def class_pixel_counts(dataset: SegmentationDataset, num_classes: int) -> np.ndarray:
+    """Labelled pixels of each train id over every label map of ``dataset`` (int64 [num_classes]; ignore not counted).
 
     Reads the label files only, through the same checks as training (``read_label``), without decoding images.
     """
-    counts = np.zeros(NUM_CLASSES, dtype=np.int64)
-    for _, label_path, is_label_ids in dataset.samples:
-        label = read_label(label_path, is_label_ids)
-        counts += np.bincount(label.ravel(), minlength=256)[:NUM_CLASSES]
+    counts = np.zeros(num_classes, dtype=np.int64)
+    for sample in dataset.samples:
+        label = read_label(sample.label, sample.encoding)
+        counts += np.bincount(label.ravel(), minlength=256)[:num_classes]
     return counts
 
 
@@ -33,13 +33,13 @@ def median_frequency_weights(counts: np.ndarray, power: float = 0.5, decimals: i
     occurs gets weight 1.0 (it contributes no pixel to the loss anyway).
     """
     counts = np.asarray(counts, dtype=np.float64)
-    if counts.shape != (NUM_CLASSES,) or (counts < 0).any():
-        raise ValueError(f"counts must be {NUM_CLASSES} non-negative pixel counts, got shape {counts.shape}")
+    if counts.ndim != 1 or (counts < 0).any():
+        raise ValueError(f"counts must be one non-negative pixel count per class, got shape {counts.shape}")
     present = counts > 0
     if not present.any():
         raise ValueError("no labelled pixel in any class: the split's labels are all 255 (ignore)")
     frequency = counts / counts.sum()
     median = np.median(frequency[present])
-    weights = np.ones(NUM_CLASSES)
+    weights = np.ones(counts.shape[0])
     weights[present] = (median / frequency[present]) ** power
     return tuple(round(float(w), decimals) for w in weights)

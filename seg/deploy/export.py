@@ -26,6 +26,7 @@ from torch import nn
 
 from ..errors import Failure
 from .fuse import fold_batchnorm
+from .metadata import write_metadata
 from .runtime import ort_session
 
 DEFAULT_OPSET = 18
@@ -57,12 +58,14 @@ def export_onnx(
     opset: int = DEFAULT_OPSET,
     labels: bool = False,
     fold_bn: bool = True,
+    metadata: dict[str, str] | None = None,
 ) -> Path:
     """Export ``model`` (float images [N, 3, H, W] -> logits [N, C, H, W]) to ``path``.
 
     ``dynamic`` makes batch, height and width symbolic; otherwise the graph is fixed to batch 1 at
     ``input_size``. ``labels`` ends the graph in the argmax (uint8 [N, H, W]). BatchNorm is folded
-    first (ONNX Runtime would fold it too; a folded graph is smaller for any runtime).
+    first (ONNX Runtime would fold it too; a folded graph is smaller for any runtime). ``metadata``
+    (seg.deploy.metadata.model_metadata: class names, palette, input statistics) goes into the file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +91,8 @@ def export_onnx(
             verbose=False,
         )
     _check_input_axes(path, dynamic)
+    if metadata:
+        write_metadata(path, metadata)
     return path
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config, load_config
-from ..data import CityscapesDataset, read_image
+from ..data import build_dataset, read_image
 from ..data.errors import DatasetError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -26,8 +26,8 @@ def folder_images(folder: str | Path, limit: int) -> list[np.ndarray]:
 
 
 def dataset_samples(config: Config, split: str, limit: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Up to ``limit`` (RGB uint8 image, trainId label) pairs of ``split`` at ``config.data.root``, spread over the split."""
-    dataset = CityscapesDataset(config.data.root, split)
+    """Up to ``limit`` (RGB uint8 image, train-id label) pairs of ``split`` of the config's dataset, spread over the split."""
+    dataset = build_dataset(config.data, split)
     samples = []
     for index in _spread(list(range(len(dataset))), limit):
         item = dataset[index]  # without a transform: uint8 image [3, H, W], int64 label

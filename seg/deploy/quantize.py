@@ -33,6 +33,8 @@ from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, Q
 from onnxruntime.quantization.registry import QDQRegistry, QLinearOpsRegistry
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
+from .metadata import read_metadata, write_metadata
+
 
 class ImageCalibrationReader(CalibrationDataReader):
     """Feeds preprocessed images, one at a time, to ``quantize_static``'s calibration."""
@@ -197,6 +199,7 @@ def quantize_int8(
             )
     finally:
         ort.set_default_logger_severity(2)  # ONNX Runtime's default: warnings
+    write_metadata(int8_path, read_metadata(fp32_path))  # class names, colours, statistics (seg.deploy.metadata)
     int8_ops, float_ops = runtime_precision(int8_path)
     return QuantizationSummary(dict(rewrites), kept, int8_ops, float_ops)
 

@@ -21,6 +21,7 @@ from ..data.catalog import ClassSet, dataset_classes
 from ..engine.predictor import Predictor, TorchRunner
 from ..models import build_model, load_weights
 from .fuse import fold_batchnorm
+from .metadata import model_info
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def set_torch_threads(threads: int | None) -> None:
 
 
 def load_predictor(
-    config: Config,
+    config: Config | None,
     weights: str | Path | None = None,
     backend: str | None = None,
     input_size: tuple[int, int] | None = None,
@@ -77,12 +78,19 @@ def load_predictor(
     """A ``Predictor`` for the model ``config`` describes, with ``weights`` on ``backend``.
 
     ``weights``: a Lightning .ckpt or state dict (torch backends; None = random initialisation) or an
-    .onnx file (fp32 or INT8). ``backend``: a name from ``BACKENDS``; None picks the runtime from the
+    .onnx file (fp32 or INT8). An .onnx file from tools/export_onnx.py carries its class names, colours and
+    input statistics (seg.deploy.metadata), so ``config`` may be None for it; with a config, a file whose
+    classes differ from the config's dataset is refused. ``backend``: a name from ``BACKENDS``; None picks the runtime from the
     file (``torch-channels-last`` for checkpoints). ``input_size`` (H, W) is the size the network runs
     at (None = each image's own; a fixed-size export uses its own). ``threads`` fixes the intra-op thread
     count (PyTorch's is process-wide). ``eval`` defaults to whole-image, single-scale inference.
     """
     runtime = runtime_of(weights)
+    if config is None and runtime == "torch":
+        raise ConfigError(
+            f"A predictor without a config needs an .onnx file exported by tools/export_onnx.py (it carries the "
+            f"model's classes and input statistics); {weights} is not one. Pass the config the model was trained with."
+        )
     if backend is None:
         backend = "torch-channels-last" if runtime == "torch" else runtime
     if backend not in BACKENDS:
@@ -102,28 +110,61 @@ def load_predictor(
     if input_size is not None:
         input_size = (int(input_size[0]), int(input_size[1]))
     set_torch_threads(threads)  # pre- and postprocessing run on PyTorch for every backend
-    num_classes = config.model.num_classes
     if chosen.runtime == "onnxruntime":
         if device != "cpu":
             raise ConfigError(f"The onnxruntime backend runs on the CPU here; got device={device!r}.")
-        runner: OnnxRunner | TorchRunner = OnnxRunner(weights, threads)
-        runner.check(num_classes, input_size)
-        input_size = input_size or runner.static_size()
-    else:
-        model = build_model(config.model)
-        if weights is not None:
-            load_weights(model, weights)
-        if fold_bn:
-            model = fold_batchnorm(model)
-        runner = TorchRunner(model, channels_last=chosen.channels_last, compile=chosen.compile, device=device)
-        if fold_bn:
-            runner.description += ", BN folded"
+        runner = OnnxRunner(weights, threads)
+        return _onnx_predictor(runner, config, input_size, eval, backend)
+    assert config is not None
+    num_classes = config.model.num_classes
+    model = build_model(config.model)
+    if weights is not None:
+        load_weights(model, weights)
+    if fold_bn:
+        model = fold_batchnorm(model)
+    torch_runner = TorchRunner(model, channels_last=chosen.channels_last, compile=chosen.compile, device=device)
+    if fold_bn:
+        torch_runner.description += ", BN folded"
     return Predictor(
-        runner, num_classes, config.data.mean, config.data.std, input_size, eval, backend, _classes(config)
+        torch_runner, num_classes, config.data.mean, config.data.std, input_size, eval, backend, config_classes(config)
     )
 
 
-def _classes(config: Config) -> ClassSet | None:
+def _onnx_predictor(
+    runner: OnnxRunner,
+    config: Config | None,
+    input_size: tuple[int, int] | None,
+    eval: EvalConfig | None,
+    backend: str,
+) -> Predictor:
+    """An exported file's predictor: its own metadata for classes (and, without a config, the statistics)."""
+    info = model_info(runner.metadata)
+    exported = runner.session.get_outputs()[0].shape[1]
+    if config is None:
+        if info.mean is None or info.std is None:
+            raise ConfigError(
+                f"{runner.path} carries no input statistics (exported before seg wrote them); pass the config it "
+                "was exported from, or export it again with tools/export_onnx.py."
+            )
+        num_classes = exported if isinstance(exported, int) else len(info.classes.names) if info.classes else 0
+        if num_classes < 1:
+            raise ConfigError(f"{runner.path} does not say how many classes it predicts; pass its config.")
+        mean, std, classes = info.mean, info.std, info.classes
+    else:
+        num_classes, mean, std = config.model.num_classes, config.data.mean, config.data.std
+        configured = config_classes(config)
+        if info.classes is not None and configured is not None and info.classes.names != configured.names:
+            raise ConfigError(
+                f"{runner.path} was exported for the classes {info.classes.names[:4]}... but the config's dataset "
+                f"{config.data.dataset!r} has {configured.names[:4]}...; use the config the model was trained with."
+            )
+        classes = info.classes or configured
+    runner.check(num_classes, input_size)
+    input_size = input_size or runner.static_size()
+    return Predictor(runner, num_classes, mean, std, input_size, eval, backend, classes)
+
+
+def config_classes(config: Config) -> ClassSet | None:
     """The dataset's classes when they describe this model's outputs (None for a foreign class count)."""
     try:
         classes = dataset_classes(config.data)
@@ -172,6 +213,7 @@ class OnnxRunner:
         self.input_shape = inputs[0].shape
         self.outputs_labels = outputs[0].type != "tensor(float)"
         self.int8 = any(node_type == "QuantizeLinear" for node_type in _op_types(path))
+        self.metadata: dict[str, str] = dict(self.session.get_modelmeta().custom_metadata_map)
         self.description = f"onnxruntime {ort.__version__} CPU, {'INT8 QDQ' if self.int8 else 'fp32'}"
 
     def __call__(self, batch: Tensor) -> Tensor:

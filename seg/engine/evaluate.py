@@ -9,6 +9,7 @@ way. The predictor may run a checkpoint on PyTorch or an exported file on anothe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -16,9 +17,8 @@ import torch
 from tqdm import tqdm
 
 from seg.config import Config, ConfigError
-from seg.data import CityscapesDataModule
-from seg.data.catalog import check_num_classes
-from seg.data.labels import NUM_CLASSES
+from seg.data.catalog import CITYSCAPES, check_num_classes
+from seg.data.datamodule import SegmentationDataModule
 from seg.engine.cityscapes_eval import write_cityscapes_result
 from seg.engine.inference import describe_inference
 from seg.engine.metrics import SegmentationMetric, SegmentationScores, scores_to_dict
@@ -31,11 +31,15 @@ class Evaluation(NamedTuple):
     scores: SegmentationScores
     inference: str  # describe_inference(config.eval): reported next to every number
     num_images: int
+    class_names: tuple[str, ...]  # the dataset's, in train-id order
 
 
-def metrics_report(scores: SegmentationScores, inference: str, **extra: Any) -> dict[str, Any]:
-    """The JSON written by tools/train.py (metrics.json) and tools/test.py --json; numbers in percent."""
-    report = scores_to_dict(scores, inference=inference)
+def metrics_report(
+    scores: SegmentationScores, class_names: Sequence[str], inference: str, **extra: Any
+) -> dict[str, Any]:
+    """The JSON written by tools/train.py (metrics.json) and tools/test.py --json; numbers in percent, classes by
+    the dataset's names."""
+    report = scores_to_dict(scores, class_names, inference=inference)
     return {
         "mIoU": report["miou"],
         "pixel_accuracy": report["pixel_accuracy"],
@@ -70,18 +74,18 @@ def evaluate(
     """
     predictor = model if isinstance(model, Predictor) else checkpoint_predictor(config, model)
     inference = describe_inference(predictor.eval)
-    check_num_classes(config)
+    class_names = check_num_classes(config)
     if predictor.num_classes != config.model.num_classes:
         raise ConfigError(
             f"The model predicts {predictor.num_classes} classes but the config has "
             f"model.num_classes={config.model.num_classes}; use the config the model was trained with."
         )
-    if results_dir is not None and predictor.num_classes != NUM_CLASSES:
+    if results_dir is not None and class_names != CITYSCAPES.names:
         raise ConfigError(
-            f"--cityscapes-results needs a {NUM_CLASSES}-class Cityscapes model; this one has "
-            f"model.num_classes={predictor.num_classes}."
+            f"--cityscapes-results writes Cityscapes labelIds and needs a model of the 19 Cityscapes classes; "
+            f"data.dataset={config.data.dataset!r} has {len(class_names)} other classes."
         )
-    datamodule = CityscapesDataModule(config.data)
+    datamodule = SegmentationDataModule(config.data)
     datamodule.prepare_data()
     datamodule.setup("validate")
     metric = SegmentationMetric(predictor.num_classes, ignore_index=config.data.ignore_index).to(predictor.device)
@@ -94,4 +98,4 @@ def evaluate(
         if results_dir is not None:
             for pred, path in zip(preds.cpu().numpy(), batch["path"], strict=True):
                 write_cityscapes_result(pred, path, results_dir)
-    return Evaluation(metric.compute(), inference, num_images)
+    return Evaluation(metric.compute(), inference, num_images, class_names)

@@ -14,13 +14,12 @@ pixel accuracy and the matrix together. State handling (DDP sync, reset) is torc
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
 from torchmetrics import Metric
-
-from seg.data.labels import CLASS_NAMES
 
 
 class SegmentationScores(NamedTuple):
@@ -113,9 +112,7 @@ def scores_from_confusion_matrix(confusion_matrix: Tensor) -> SegmentationScores
     return SegmentationScores(confusion_matrix.clone(), per_class_iou, miou, pixel_accuracy)
 
 
-def _class_names(num_classes: int, class_names: list[str] | None) -> list[str]:
-    if class_names is None:
-        return list(CLASS_NAMES) if num_classes == len(CLASS_NAMES) else [f"class_{i}" for i in range(num_classes)]
+def _class_names(num_classes: int, class_names: Sequence[str]) -> list[str]:
     if len(class_names) != num_classes:
         raise ValueError(f"Got {len(class_names)} class names for {num_classes} classes.")
     return list(class_names)
@@ -127,9 +124,10 @@ def _percent(value: float) -> float | None:
 
 
 def scores_to_dict(
-    scores: SegmentationScores, class_names: list[str] | None = None, inference: str | None = None
+    scores: SegmentationScores, class_names: Sequence[str], inference: str | None = None
 ) -> dict[str, Any]:
-    """A JSON-ready report: mIoU, pixel accuracy and per-class IoU in percent, keyed by class name.
+    """A JSON-ready report: mIoU, pixel accuracy and per-class IoU in percent, keyed by the dataset's class names
+    (seg.data.catalog.check_num_classes).
 
     Classes with an empty union are ``None``. ``inference`` (from ``describe_inference``) is
     stored next to the numbers so a score is never separated from how it was obtained.
@@ -146,9 +144,7 @@ def scores_to_dict(
     return report
 
 
-def format_scores_table(
-    scores: SegmentationScores, class_names: list[str] | None = None, inference: str | None = None
-) -> str:
+def format_scores_table(scores: SegmentationScores, class_names: Sequence[str], inference: str | None = None) -> str:
     """A text table: IoU (%) per class, then mIoU and pixel accuracy (%)."""
     report = scores_to_dict(scores, class_names, inference)
     width = max(len("pixel accuracy"), *(len(name) for name in report["per_class_iou"]))

@@ -1,6 +1,6 @@
 """The LightningModule: one training step, one validation step, the optimizer and its schedule.
 
-Data comes from ``seg.data.CityscapesDataModule`` (batches ``{"image", "label", "path"}``); the
+Data comes from ``seg.data.SegmentationDataModule`` (batches ``{"image", "label", "path"}``); the
 network is ``self.model``, a ``Segmentor``, so a checkpoint's ``state_dict`` keys start with
 ``model.`` and ``hyper_parameters["config"]`` holds the whole config (``seg.models.load_weights`` and
 ``read_checkpoint_config`` rely on both).
@@ -16,7 +16,8 @@ import torch
 from torch import Tensor
 
 from seg.config import Config, ConfigError, config_from_dict, config_to_dict
-from seg.data.labels import CLASS_NAMES
+from seg.data.catalog import dataset_classes
+from seg.data.errors import DatasetError
 from seg.data.normalize import Normalizer
 from seg.engine.losses import NonFiniteLossError, SegmentationLoss
 from seg.engine.metrics import SegmentationMetric, SegmentationScores
@@ -47,6 +48,18 @@ def build_loss(config: Config) -> SegmentationLoss:
     )
 
 
+def _class_names(config: Config) -> tuple[str, ...]:
+    """The dataset's class names for per-class logs; generic ones where the config's dataset does not tell
+    (a folder config whose classes.txt is not at hand, a class count the dataset does not have)."""
+    try:
+        names = dataset_classes(config.data).names
+    except DatasetError:
+        names = ()
+    if len(names) != config.model.num_classes:
+        return tuple(f"class_{i}" for i in range(config.model.num_classes))
+    return names
+
+
 class SegmentationModule(pl.LightningModule):
     """Trains ``self.model`` with cross-entropy (optionally weighted / OHEM), SGD or AdamW and a poly schedule."""
 
@@ -62,6 +75,7 @@ class SegmentationModule(pl.LightningModule):
         self.normalize = Normalizer(self.config.data.mean, self.config.data.std)
         self.criterion = build_loss(self.config)
         self.val_metric = SegmentationMetric(self.num_classes, ignore_index=self.config.data.ignore_index)
+        self.class_names = _class_names(self.config)
         # The last finished validation (already reduced over processes) and the step it ran at.
         self.last_val_scores: SegmentationScores | None = None
         self.last_val_step: int | None = None
@@ -135,8 +149,7 @@ class SegmentationModule(pl.LightningModule):
         miou = float(scores.miou) * 100
         self.log("val/mIoU", miou if math.isfinite(miou) else 0.0, prog_bar=True, sync_dist=True)
         self.log("val/pixel_accuracy", float(scores.pixel_accuracy) * 100, sync_dist=True)
-        names = CLASS_NAMES if self.num_classes == len(CLASS_NAMES) else [f"class_{i}" for i in range(self.num_classes)]
-        for name, iou in zip(names, scores.per_class_iou.tolist(), strict=True):
+        for name, iou in zip(self.class_names, scores.per_class_iou.tolist(), strict=True):
             if math.isfinite(iou):
                 self.log(f"val_iou/{name}", iou * 100, sync_dist=True)
 

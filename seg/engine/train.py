@@ -27,8 +27,8 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 
 from seg.config import Config, ConfigError, config_to_dict, validate_config
-from seg.data import CityscapesDataModule
-from seg.data.catalog import check_num_classes
+from seg.data.catalog import check_num_classes, resolve_classes
+from seg.data.datamodule import SegmentationDataModule
 from seg.engine.checkpointing import (
     BEST,
     LAST,
@@ -50,11 +50,14 @@ def default_work_dir(config: Config) -> Path:
     return Path("work_dirs") / config.name
 
 
-def validate_training_config(config: Config) -> None:
+def validate_training_config(config: Config) -> Config:
     """Fail before any work, with one message naming the key: the config's own rules (checked when it was
-    loaded, again here for a config built in code) and the dataset's class count."""
+    loaded, again here for a config built in code) and the dataset's classes. Returns the config with the
+    dataset's classes resolved (seg.data.catalog.resolve_classes), as the run records it."""
+    config = resolve_classes(config)
     validate_config(config)
     check_num_classes(config)
+    return config
 
 
 def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.Trainer:
@@ -134,7 +137,7 @@ def train(
     Resuming restores weights, optimizer, schedule position, step counter and the checkpoint callbacks'
     best score. Raises ``NonFiniteLossError`` if the loss diverges.
     """
-    validate_training_config(config)
+    config = validate_training_config(config)
     work_dir = Path(work_dir) if work_dir is not None else default_work_dir(config)
     ckpt_path = resolve_resume(resume, work_dir)
     start_step = 0
@@ -164,7 +167,7 @@ def train(
     module = SegmentationModule(config)
     if ckpt_path is None:
         module.load_backbone_weights()  # a resumed run takes every weight from its checkpoint
-    datamodule = CityscapesDataModule(config.data)
+    datamodule = SegmentationDataModule(config.data)
     trainer = build_trainer(config, work_dir, progress)
     started = time.monotonic()
     trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
@@ -176,6 +179,7 @@ def train(
     best_score = next(cb.best_model_score for cb in trainer.checkpoint_callbacks if cb.monitor == MONITOR)
     metrics = metrics_report(
         module.last_val_scores,
+        module.class_names,
         describe_inference(config.eval),
         step=trainer.global_step,
         split=config.data.val_split,
@@ -188,7 +192,7 @@ def train(
     )
     if trainer.is_global_zero:
         (work_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        print(format_scores_table(module.last_val_scores, inference=metrics["inference"]))
+        print(format_scores_table(module.last_val_scores, module.class_names, inference=metrics["inference"]))
         miou = _percent(metrics["mIoU"])
         print(f"step {metrics['step']}: val mIoU {miou} ({metrics['inference']}); work dir {work_dir}")
     return metrics

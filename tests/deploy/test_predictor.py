@@ -1,10 +1,15 @@
 """One inference path: the same preprocessing and results on PyTorch and ONNX Runtime."""
 
+import shutil
+
 import numpy as np
 import pytest
 import torch
 
+from seg.config import ConfigError
 from seg.data import read_image
+from seg.data.catalog import CITYSCAPES, ClassSet, bit_palette
+from seg.deploy.metadata import model_metadata, write_metadata
 from seg.deploy.runtime import load_predictor
 
 
@@ -58,3 +63,25 @@ def test_clear_errors(small_export):
         load_predictor(small_export.config, backend="onnxruntime")
     with pytest.raises(ValueError, match="Unknown backend 'tensorrt'"):
         load_predictor(small_export.config, backend="tensorrt")
+
+
+def test_an_export_alone_labels_with_its_classes(small_export, toy_images, tmp_path):
+    """The export carries class names, colours and input statistics: no config needed, INT8 included."""
+    with_config = load_predictor(small_export.config, small_export.onnx, threads=1)
+    for path in (small_export.onnx, small_export.int8):
+        alone = load_predictor(None, path, threads=1)
+        assert alone.classes == CITYSCAPES and alone.num_classes == 19
+        np.testing.assert_allclose(alone.normalize.offset, with_config.normalize.offset)
+    np.testing.assert_array_equal(
+        load_predictor(None, small_export.onnx, threads=1).predict(toy_images), with_config.predict(toy_images)
+    )
+    # A model of other classes (as a folder-format run would export it) says so, and a config of the wrong dataset is refused.
+    names = tuple(f"class {i}" for i in range(19))
+    other = tmp_path / "other.onnx"
+    shutil.copy(small_export.onnx, other)
+    write_metadata(other, model_metadata(small_export.config, ClassSet(names, bit_palette(19))))
+    assert load_predictor(None, other).classes.names == names
+    with pytest.raises(ConfigError, match="was exported for the classes"):
+        load_predictor(small_export.config, other)
+    with pytest.raises(ConfigError, match="needs an .onnx file exported by tools/export_onnx.py"):
+        load_predictor(None, small_export.weights)

@@ -7,7 +7,7 @@ from cityscapesscripts.evaluation import evalPixelLevelSemanticLabeling as offic
 from cityscapesscripts.helpers.labels import labels, name2label
 from PIL import Image
 
-from seg.data.labels import LABELID_TO_TRAINID
+from seg.data.labels import CLASS_NAMES, LABELID_TO_TRAINID
 from seg.engine.cityscapes_eval import (
     OfficialEvaluationError,
     evaluate_official,
@@ -56,7 +56,7 @@ def test_metric_equals_official_evaluator(tmp_path: Path) -> None:
     official_scores = evaluate_official(results, tmp_path, "val")
     assert dict(vars(official.args)) == args_before  # the script's global settings are restored
 
-    ours = scores_to_dict(metric.compute())
+    ours = scores_to_dict(metric.compute(), CLASS_NAMES)
     assert official_scores["num_images"] == len(FRAMES)
     assert official_scores["per_class_iou"].keys() == ours["per_class_iou"].keys()
     for name, iou in ours["per_class_iou"].items():

@@ -103,7 +103,7 @@ def test_report_dict_is_json_ready_and_in_percent() -> None:
     preds = target.clone()
     preds[0, 0, 0] = 1  # one road pixel called sidewalk
     metric.update(preds, target)
-    report = scores_to_dict(metric.compute(), inference="whole image, single scale")
+    report = scores_to_dict(metric.compute(), CLASS_NAMES, inference="whole image, single scale")
 
     names = list(CLASS_NAMES)
     assert names[0] == "road" and names[18] == "bicycle" and list(report["per_class_iou"]) == names
@@ -115,7 +115,7 @@ def test_report_dict_is_json_ready_and_in_percent() -> None:
     assert report["inference"] == "whole image, single scale"
     json.dumps(report, allow_nan=False)
 
-    table = format_scores_table(metric.compute(), inference="whole image, single scale")
+    table = format_scores_table(metric.compute(), CLASS_NAMES, inference="whole image, single scale")
     assert "bicycle" in table and "n/a" in table
     assert f"{report['miou']:7.2f}" in next(line for line in table.splitlines() if line.startswith("mIoU"))
 

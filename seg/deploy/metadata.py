@@ -1,0 +1,72 @@
+"""What an exported model says about itself: class names, overlay colours and input statistics, stored in the
+ONNX file's ``metadata_props`` (string key/value pairs every ONNX tool keeps), so a predictor built from the
+file alone normalises its input and labels its output correctly (``seg.deploy.runtime.load_predictor``).
+
+Keys are prefixed ``seg.``; values are JSON. ONNX Runtime hands them back through
+``InferenceSession.get_modelmeta().custom_metadata_map``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import onnx
+
+from ..config import Config
+from ..data.catalog import ClassSet, bit_palette
+
+CLASS_NAMES = "seg.class_names"
+PALETTE = "seg.palette"
+MEAN = "seg.mean"
+STD = "seg.std"
+CONFIG_NAME = "seg.config"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The metadata of an export, read back; None where the file does not say (an export made before it did)."""
+
+    classes: ClassSet | None
+    mean: tuple[float, float, float] | None
+    std: tuple[float, float, float] | None
+
+
+def model_metadata(config: Config, classes: ClassSet | None) -> dict[str, str]:
+    """The metadata ``tools/export_onnx.py`` writes for a model of ``config`` whose outputs are ``classes``."""
+    metadata = {MEAN: json.dumps(list(config.data.mean)), STD: json.dumps(list(config.data.std))}
+    metadata[CONFIG_NAME] = json.dumps(config.name)
+    if classes is not None:
+        metadata[CLASS_NAMES] = json.dumps(list(classes.names))
+        metadata[PALETTE] = json.dumps([list(color) for color in classes.palette])
+    return metadata
+
+
+def write_metadata(path: str | Path, metadata: dict[str, str]) -> None:
+    """Set ``metadata`` on the ONNX file at ``path`` (replacing keys it already has), in place."""
+    model = onnx.load(str(path), load_external_data=False)
+    kept = [(prop.key, prop.value) for prop in model.metadata_props if prop.key not in metadata]
+    del model.metadata_props[:]
+    for key, value in [*kept, *metadata.items()]:
+        model.metadata_props.add(key=key, value=value)
+    onnx.save(model, str(path))
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    model = onnx.load(str(path), load_external_data=False)
+    return {prop.key: prop.value for prop in model.metadata_props}
+
+
+def model_info(metadata: dict[str, str]) -> ModelInfo:
+    """Decode the ``seg.`` keys of an ONNX file's metadata."""
+    classes = None
+    if CLASS_NAMES in metadata:
+        names = tuple(json.loads(metadata[CLASS_NAMES]))
+        palette = tuple(tuple(int(c) for c in color) for color in json.loads(metadata.get(PALETTE, "[]")))
+        if len(palette) != len(names):
+            palette = bit_palette(len(names))
+        classes = ClassSet(names, palette)  # type: ignore[arg-type]
+    mean = tuple(json.loads(metadata[MEAN])) if MEAN in metadata else None
+    std = tuple(json.loads(metadata[STD])) if STD in metadata else None
+    return ModelInfo(classes, mean, std)  # type: ignore[arg-type]
