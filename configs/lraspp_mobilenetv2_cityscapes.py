@@ -7,4 +7,7 @@ from dataclasses import replace
 
 from lraspp_large_cityscapes import config as base
 
-config = replace(base, model=replace(base.model, backbone="mobilenet_v2"))
+# The authors' decoder settings carry over (their feature_extractor.py also reads MobileNetV2's stride-8 skip
+# from layer_7/depthwise_output, 192 channels). Their code has no RF2 for MobileNetV2; the tail that matches the
+# paper's 0.98M keeps the first stride-32 block's expansion (6x its input).
+config = replace(base, model=replace(base.model, backbone="mobilenet_v2", tail_expansion="kept"))

@@ -48,7 +48,8 @@ class ModelConfig:
     reduced_tail: bool = True
     # The decoder's filter count F (Table 7: 128 or 256).
     head_channels: int = 128
-    # LR-ASPP gate pooling: "global" or "paper" (49x49 avg pool, stride (16, 20), Fig. 10).
+    # LR-ASPP gate pooling: "global" (torchvision), "paper" (49x49 avg pool, stride (16, 20), Fig. 10) or
+    # "crop" (the authors' code: the kernel is pool_crop_size at the output stride, stride pool_stride).
     pool: str = "global"
     # DeepLabV3 atrous rates; None ties them to the output stride: (6, 12, 18) at 16,
     # doubled at 8, halved at 32.
@@ -57,6 +58,33 @@ class ModelConfig:
     # starts (a local file; nothing is ever downloaded). Only training reads it: build_model never
     # does, and every other tool takes the weights from a checkpoint.
     backbone_weights: str | None = None
+    # ---- Where readings of the paper differ (docs/paper_fidelity.md); the defaults are torchvision's. ----
+    # How RF2 sizes the expansion of the first stride-32 block: "kept" as its input calls for (672 Large,
+    # 288 Small; torchvision's reduced_tail) or "halved" (336, 144; the authors' mobilenet_v3_*_seg in
+    # research/deeplab/core/feature_extractor.py). Only used with reduced_tail=True.
+    tail_expansion: str = "kept"
+    # The stride-8 map the LR-ASPP skip reads: "last_block" (output of the last stride-8 block, 40 channels
+    # for Large), "first_block" (output of the first one; torchvision's stage_indices[-4]) or "depthwise"
+    # (depthwise output inside the last one, before its SE, 120 channels; the authors' layer_7/depthwise_output).
+    low_level_tap: str = "last_block"
+    # With output_stride < 32, the rate of the block that gives up its stride: "strided_block" (already the
+    # doubled rate; torchvision's dilated=True) or "next_block" (the rate before it; the authors' mobilenet_base).
+    dilation_start: str = "strided_block"
+    # Whether a block that gave up its stride adds a residual when its widths match (the authors' expanded_conv
+    # tests the stride it runs with; torchvision the ImageNet stride). Only Small's first RF2 block qualifies.
+    dilated_block_residual: bool = False
+    # LR-ASPP gate non-linearity: "sigmoid" (torchvision) or "hard_sigmoid" (relu6(x + 3) / 6, the authors'
+    # q_sigmoid with image_se_uses_qsigmoid=1).
+    gate_activation: str = "sigmoid"
+    # A bias on the gate's 1x1 conv (the authors' slim.conv2d without normalizer has one; torchvision's not).
+    gate_bias: bool = False
+    # pool="crop" only: the crop the gate's kernel is sized for, (height, width) (the authors'
+    # image_pooling_crop_size=769,769), and the pool's stride in feature cells (image_pooling_stride=4,5).
+    pool_crop_size: tuple[int, int] = (769, 769)
+    pool_stride: tuple[int, int] = (4, 5)
+    # align_corners of the model's bilinear resizes (decoder and logits): True in the authors' code
+    # (core/utils.py resize_bilinear), False in torchvision's.
+    align_corners: bool = False
 
 
 @dataclass(frozen=True)
@@ -394,6 +422,12 @@ OPTIMIZERS = ("sgd", "adamw")
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")
 EVAL_MODES = ("whole", "slide")
 OUTPUT_STRIDES = (8, 16, 32)
+# The readings of the paper a model field can select (docs/paper_fidelity.md says whose each value is).
+DILATION_STARTS = ("strided_block", "next_block")  # model.dilation_start
+LOW_LEVEL_TAPS = ("last_block", "first_block", "depthwise")  # model.low_level_tap
+TAIL_EXPANSIONS = ("kept", "halved")  # model.tail_expansion
+POOLS = ("global", "paper", "crop")  # model.pool (LR-ASPP's gate pool)
+GATE_ACTIVATIONS = ("sigmoid", "hard_sigmoid")  # model.gate_activation
 
 
 def validate_config(config: Config) -> None:
@@ -432,6 +466,18 @@ def validate_model(model: ModelConfig) -> None:
         raise ConfigError(f"model.width_mult={model.width_mult} must be positive, e.g. model.width_mult=1.0.")
     if model.head_channels < 1:
         raise ConfigError(f"model.head_channels={model.head_channels} must be at least 1, e.g. 128 (Table 7).")
+    for key, choices in (
+        ("dilation_start", DILATION_STARTS),
+        ("low_level_tap", LOW_LEVEL_TAPS),
+        ("tail_expansion", TAIL_EXPANSIONS),
+        ("pool", POOLS),
+        ("gate_activation", GATE_ACTIVATIONS),
+    ):
+        if getattr(model, key) not in choices:
+            raise ConfigError(
+                f"model.{key}={getattr(model, key)!r} is not supported; use one of {choices} "
+                "(docs/paper_fidelity.md says which reading each is)."
+            )
 
 
 def validate_data(data: DataConfig) -> None:

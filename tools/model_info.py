@@ -40,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{config.name}: {m.backbone} (width {m.width_mult}, output stride {m.output_stride}, reduced tail {m.reduced_tail}) "
         f"+ {m.head} (F={m.head_channels}), {m.num_classes} classes, input {height}x{width}"
     )
+    gate = f"{m.gate_activation}{' + bias' if m.gate_bias else ''}"
+    pool = f"crop {m.pool_crop_size[0]}x{m.pool_crop_size[1]}, stride {m.pool_stride}" if m.pool == "crop" else m.pool
+    print(
+        f"reading: tail_expansion={m.tail_expansion}, low_level_tap={m.low_level_tap}, "
+        f"dilation_start={m.dilation_start}, dilated_block_residual={m.dilated_block_residual}, gate {gate}, "
+        f"pool {pool}, align_corners={m.align_corners} (docs/paper_fidelity.md)"
+    )
     print(f"{'':10}{'params':>12}{'MAdds':>14}")
     for part, params, madds in (
         ("backbone", counts.backbone_params, counts.backbone_madds),
@@ -47,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         ("total", counts.params, counts.madds),
     ):
         print(f"{part:10}{params / 1e6:>11.3f}M{madds / 1e9:>13.3f}B")
+    print(
+        f"MAdds = convolutions {counts.conv_madds / 1e9:.3f}B + matrix products {counts.matmul_madds / 1e9:.3f}B; "
+        f"bilinear resizes write {counts.resize_outputs / 1e6:.1f}M values (not counted)"
+    )
     return 0
 
 

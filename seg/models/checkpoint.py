@@ -66,7 +66,8 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
         hint += (
             f" The checkpoint was built with model.backbone={m.backbone!r}, model.head={m.head!r}, "
             f"model.num_classes={m.num_classes}, model.reduced_tail={m.reduced_tail}, model.head_channels={m.head_channels}, "
-            f"model.width_mult={m.width_mult}; use its config (or --set those keys)."
+            f"model.width_mult={m.width_mult}, model.tail_expansion={m.tail_expansion!r}, "
+            f"model.low_level_tap={m.low_level_tap!r}, model.gate_bias={m.gate_bias}; use its config (or --set those keys)."
         )
     details = []
     if missing:

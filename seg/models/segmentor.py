@@ -15,18 +15,19 @@ class Segmentor(nn.Module):
     """``backbone -> head -> resize``: float images [N, 3, H, W] to logits [N, num_classes, H, W].
 
     Logits are resized with an explicit ``size=`` (never a fixed scale factor), so any H x W
-    works, including sizes not divisible by 32.
+    works, including sizes not divisible by 32; ``align_corners`` follows ``model.align_corners``.
     """
 
-    def __init__(self, backbone: nn.Module, head: nn.Module, num_classes: int) -> None:
+    def __init__(self, backbone: nn.Module, head: nn.Module, num_classes: int, align_corners: bool = False) -> None:
         super().__init__()
         self.backbone = backbone
         self.head = head
         self.num_classes = num_classes
+        self.align_corners = align_corners
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         logits = self.head(self.backbone(images))
-        return F.interpolate(logits, size=images.shape[-2:], mode="bilinear", align_corners=False)
+        return F.interpolate(logits, size=images.shape[-2:], mode="bilinear", align_corners=self.align_corners)
 
 
 def build_model(model: ModelConfig) -> Segmentor:
@@ -38,7 +39,13 @@ def build_model(model: ModelConfig) -> Segmentor:
     if model.num_classes < 1:
         raise ValueError(f"model.num_classes must be at least 1, got {model.num_classes}.")
     backbone = BACKBONES.get(model.backbone)(
-        width_mult=model.width_mult, output_stride=model.output_stride, reduced_tail=model.reduced_tail
+        width_mult=model.width_mult,
+        output_stride=model.output_stride,
+        reduced_tail=model.reduced_tail,
+        tail_expansion=model.tail_expansion,
+        low_level_tap=model.low_level_tap,
+        dilation_start=model.dilation_start,
+        dilated_block_residual=model.dilated_block_residual,
     )
     head = HEADS.get(model.head)(model, backbone.low_channels, backbone.high_channels)
-    return Segmentor(backbone, head, model.num_classes)
+    return Segmentor(backbone, head, model.num_classes, model.align_corners)

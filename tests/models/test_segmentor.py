@@ -4,7 +4,7 @@ import torch
 from seg.config import ModelConfig
 from seg.models import BACKBONES, HEADS, build_model
 from seg.models.heads import default_atrous_rates
-from seg.models.heads.lraspp import LRASPPHead
+from seg.models.heads.lraspp import PAPER_POOL, LRASPPHead
 
 ALL = [(b, h, s) for b in BACKBONES.names() for h in HEADS.names() for s in (8, 16, 32)]
 
@@ -28,8 +28,8 @@ def test_every_model_runs_forward_and_backward_at_odd_size(backbone, head, outpu
 @pytest.mark.parametrize("size", [(33, 47), (64, 64), (200, 120)])
 def test_paper_pool_never_crashes_and_matches_global_when_clamped(size):
     torch.manual_seed(0)
-    head = LRASPPHead(8, 16, 3, head_channels=4, pool="paper").eval()
-    glob = LRASPPHead(8, 16, 3, head_channels=4, pool="global").eval()
+    head = LRASPPHead(8, 16, 3, head_channels=4, pool=PAPER_POOL).eval()
+    glob = LRASPPHead(8, 16, 3, head_channels=4).eval()
     glob.load_state_dict(head.state_dict())
     low = torch.randn(1, 8, size[0] // 8 + 1, size[1] // 8 + 1)
     high = torch.randn(1, 16, size[0] // 16 + 1, size[1] // 16 + 1)
@@ -43,7 +43,7 @@ def test_paper_pool_never_crashes_and_matches_global_when_clamped(size):
 
 def test_paper_pool_is_local_on_large_maps():
     torch.manual_seed(0)
-    head = LRASPPHead(8, 16, 3, head_channels=4, pool="paper").eval()
+    head = LRASPPHead(8, 16, 3, head_channels=4, pool=PAPER_POOL).eval()
     high = torch.randn(1, 16, 64, 128)  # 1024x2048 at output stride 16
     gate = head.gate(high)
     assert gate.shape == (1, 4, 64, 128)

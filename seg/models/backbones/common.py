@@ -9,7 +9,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ...config import OUTPUT_STRIDES
+# The valid values of each model field are the config's (seg.config); the modules check them again since
+# they can be built without a config.
+from ...config import DILATION_STARTS, LOW_LEVEL_TAPS, OUTPUT_STRIDES
+
+
+def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
+    """A ValueError naming ``model.<key>`` and the valid values when ``value`` is not one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"model.{key}={value!r} is not supported; use one of {choices}.")
 
 
 def make_divisible(value: float, divisor: int = 8) -> int:
@@ -30,27 +38,37 @@ class LayerPlan:
     output_stride: int  # resolution (as a stride) of its output
 
 
-def plan_strides(nominal_strides: list[int], output_stride: int) -> list[LayerPlan]:
+def plan_strides(
+    nominal_strides: list[int], output_stride: int, dilation_start: str = "strided_block"
+) -> list[LayerPlan]:
     """Turn the ImageNet strides of a layer table into (stride, dilation) for ``output_stride``.
 
     Once the running stride has reached ``output_stride``, a layer that would downsample keeps
-    stride 1 and multiplies the dilation by its stride instead; every later layer of that
-    stage uses the new rate (as torchvision's ``dilated=True`` and DeepLab do). So at 16 the
-    last stage runs at rate 2; at 8 the last two run at rates 2 and 4.
+    stride 1 and multiplies the rate by its stride instead; every later layer of that stage uses
+    the new rate. So at 16 the last stage runs at rate 2; at 8 the last two run at rates 2 and 4.
+
+    ``dilation_start`` says which rate the layer that gives up its stride uses itself:
+    "strided_block" (the new rate; torchvision's ``dilated=True``, mmsegmentation) or "next_block"
+    (the rate before it; the authors' ``mobilenet_base`` in research/slim/nets/mobilenet/mobilenet.py
+    sets ``layer_rate = rate`` and only then ``rate *= stride``).
     """
     if output_stride not in OUTPUT_STRIDES:
         raise ValueError(
             f"model.output_stride={output_stride} is not supported; use one of {OUTPUT_STRIDES} "
             "(32 = plain encoder, 16 = last stage dilated, 8 = last two stages dilated)."
         )
+    check_choice("dilation_start", dilation_start, DILATION_STARTS)
     plans, current, dilation = [], 1, 1
     for stride in nominal_strides:
         before = current
+        layer_dilation = dilation
         if stride > 1 and current >= output_stride:
             dilation *= stride
             stride = 1
+            if dilation_start == "strided_block":
+                layer_dilation = dilation
         current *= stride
-        plans.append(LayerPlan(stride=stride, dilation=dilation, input_stride=before, output_stride=current))
+        plans.append(LayerPlan(stride=stride, dilation=layer_dilation, input_stride=before, output_stride=current))
     return plans
 
 
@@ -59,10 +77,23 @@ def last_index_at_stride(nominal_strides: list[int], stride: int) -> int:
 
     Found on the undilated plan, so the tap is the same layer whatever the output stride.
     """
+    return _indices_at_stride(nominal_strides, stride)[-1]
+
+
+def low_level_index(nominal_strides: list[int], tap: str) -> int:
+    """The layer the stride-8 skip reads for ``model.low_level_tap``: the first stride-8 layer for
+    "first_block" (torchvision's ``stage_indices[-4]``), else the last one (whose output, or whose
+    depthwise output for "depthwise", is tapped)."""
+    check_choice("low_level_tap", tap, LOW_LEVEL_TAPS)
+    indices = _indices_at_stride(nominal_strides, 8)
+    return indices[0] if tap == "first_block" else indices[-1]
+
+
+def _indices_at_stride(nominal_strides: list[int], stride: int) -> list[int]:
     indices = [i for i, plan in enumerate(plan_strides(nominal_strides, 32)) if plan.output_stride == stride]
     if not indices:
         raise ValueError(f"No layer outputs stride {stride}")
-    return indices[-1]
+    return indices
 
 
 def load_imagenet_weights(

@@ -15,7 +15,8 @@ import torch
 from torch import nn
 from torchvision.ops import Conv2dNormActivation
 
-from .common import last_index_at_stride, load_imagenet_weights, make_divisible, plan_strides
+from ...config import TAIL_EXPANSIONS
+from .common import check_choice, load_imagenet_weights, low_level_index, make_divisible, plan_strides
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,11 @@ class InvertedResidual(nn.Module):
     ) -> None:
         super().__init__()
         hidden = in_channels * expansion
+        self.hidden = hidden
         layers: list[nn.Module] = []
         if expansion != 1:
             layers.append(Conv2dNormActivation(in_channels, hidden, 1, activation_layer=nn.ReLU6))
+        self.depthwise_index = len(layers)
         layers += [
             Conv2dNormActivation(
                 hidden, hidden, 3, stride=stride, dilation=dilation, groups=hidden, activation_layer=nn.ReLU6
@@ -67,36 +70,67 @@ class InvertedResidual(nn.Module):
         out = self.conv(x)
         return x + out if self.residual else out
 
+    def forward_with_depthwise(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The block's output and its depthwise output (after BatchNorm and ReLU6): DeepLab's
+        ``layer_N/depthwise_output`` end point for MobileNetV2 (research/deeplab/core/feature_extractor.py)."""
+        out = x
+        depthwise = x
+        for i, layer in enumerate(self.conv):
+            out = layer(out)
+            if i == self.depthwise_index:
+                depthwise = out
+        return (x + out if self.residual else out), depthwise
+
 
 class MobileNetV2Encoder(nn.Module):
-    """MobileNetV2 features returning ``{"low": last stride-8 map (32 ch), "high": last bottleneck (320 ch)}``."""
+    """MobileNetV2 features returning ``{"low": a stride-8 map, "high": last bottleneck (320 ch)}``.
 
-    def __init__(self, width_mult: float = 1.0, output_stride: int = 32, reduced_tail: bool = False) -> None:
+    ``low`` follows ``low_level_tap`` as in :class:`MobileNetV3Encoder` (32 channels for the last or
+    first stride-8 block, 192 for the depthwise output, DeepLab's ``layer_7/depthwise_output``). With
+    RF2, ``tail_expansion="halved"`` gives the first stride-32 block expansion 3 instead of 6.
+    """
+
+    def __init__(
+        self,
+        width_mult: float = 1.0,
+        output_stride: int = 32,
+        reduced_tail: bool = False,
+        tail_expansion: str = "kept",
+        low_level_tap: str = "last_block",
+        dilation_start: str = "strided_block",
+        dilated_block_residual: bool = False,
+    ) -> None:
         super().__init__()
         if width_mult <= 0:
             raise ValueError(f"model.width_mult must be positive, got {width_mult}")
+        check_choice("tail_expansion", tail_expansion, TAIL_EXPANSIONS)
         blocks = []  # (out_channels, expansion, nominal stride, is tail)
         for index, stage in enumerate(TABLE):
             tail = index >= TAIL_STAGES
             out = stage.out // 2 if (tail and reduced_tail) else stage.out
             for repeat in range(stage.repeats):
-                blocks.append(
-                    (make_divisible(out * width_mult), stage.expansion, stage.stride if repeat == 0 else 1, tail)
-                )
+                expansion = stage.expansion
+                if reduced_tail and tail_expansion == "halved" and index == TAIL_STAGES and repeat == 0:
+                    expansion //= 2
+                blocks.append((make_divisible(out * width_mult), expansion, stage.stride if repeat == 0 else 1, tail))
         nominal = [2] + [b[2] for b in blocks]
-        plans = plan_strides(nominal, output_stride)
+        plans = plan_strides(nominal, output_stride, dilation_start)
         stem = make_divisible(STEM_CHANNELS * width_mult)
         layers: list[nn.Module] = [Conv2dNormActivation(3, stem, 3, stride=2, activation_layer=nn.ReLU6)]
         in_channels = stem
         for (out, expansion, nominal_stride, _), plan in zip(blocks, plans[1:], strict=True):
-            residual = nominal_stride == 1 and in_channels == out
+            runs_unstrided = nominal_stride == 1 or (dilated_block_residual and plan.stride == 1)
+            residual = runs_unstrided and in_channels == out
             layers.append(InvertedResidual(in_channels, out, expansion, plan.stride, plan.dilation, residual))
             in_channels = out
         self.features = nn.Sequential(*layers)
 
         self.output_stride = output_stride
-        self.low_index = last_index_at_stride(nominal, 8)
-        self.low_channels = blocks[self.low_index - 1][0]
+        self.low_level_tap = low_level_tap
+        self.low_index = low_level_index(nominal, low_level_tap)
+        tapped = layers[self.low_index]
+        assert isinstance(tapped, InvertedResidual)
+        self.low_channels = tapped.hidden if low_level_tap == "depthwise" else blocks[self.low_index - 1][0]
         self.high_channels = in_channels
         first_tail = 1 + next(i for i, b in enumerate(blocks) if b[3])
         self.tail_prefixes = tuple(f"features.{i}." for i in range(first_tail, len(layers)))
@@ -116,9 +150,12 @@ class MobileNetV2Encoder(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         low = None
         for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i == self.low_index:
-                low = x
+            if i == self.low_index and self.low_level_tap == "depthwise":
+                x, low = layer.forward_with_depthwise(x)
+            else:
+                x = layer(x)
+                if i == self.low_index:
+                    low = x
         assert low is not None
         return {"low": low, "high": x}
 

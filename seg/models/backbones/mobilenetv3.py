@@ -15,7 +15,14 @@ import torch
 from torch import nn
 from torchvision.ops import Conv2dNormActivation, SqueezeExcitation
 
-from .common import last_index_at_stride, load_imagenet_weights, make_divisible, plan_strides
+from ...config import TAIL_EXPANSIONS
+from .common import (
+    check_choice,
+    load_imagenet_weights,
+    low_level_index,
+    make_divisible,
+    plan_strides,
+)
 
 
 @dataclass(frozen=True)
@@ -71,17 +78,23 @@ LAST_CONV_EXPANSION = 6  # the final 1x1 conv has 6x the last block's channels (
 norm_layer = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
 
 
-def reduce_tail(rows: list[Bneck]) -> list[Bneck]:
+def reduce_tail(rows: list[Bneck], tail_expansion: str = "kept") -> list[Bneck]:
     """The paper's RF2 (Sec. 6.1.4): halve the channels of the last stage (the stride-32 blocks).
 
-    The first block of the stage keeps its expansion (it is sized by its input); the rest halve
-    expansion and output. The final 1x1 conv follows as 6x the halved width.
+    Every tail block halves its output and every block after the first halves its expansion. The
+    first block's expansion depends on ``tail_expansion``: "kept" leaves it as its input calls for
+    (672 Large, 288 Small; torchvision's ``reduced_tail``), "halved" halves it as well (336, 144; the
+    authors' ``mobilenet_v3_{large,small}_seg`` in research/deeplab/core/feature_extractor.py, which
+    set layer 13's expansion to 336 and layer 9's to 144). The final 1x1 conv follows as 6x the
+    halved width.
     """
+    check_choice("tail_expansion", tail_expansion, TAIL_EXPANSIONS)
     first_tail = max(i for i, row in enumerate(rows) if row.stride > 1)
     reduced = []
     for i, row in enumerate(rows):
         if i >= first_tail:
-            expanded = row.expanded if i == first_tail else row.expanded // 2
+            keep = i == first_tail and tail_expansion == "kept"
+            expanded = row.expanded if keep else row.expanded // 2
             row = Bneck(row.kernel, expanded, row.out // 2, row.se, row.activation, row.stride)
         reduced.append(row)
     return reduced
@@ -98,6 +111,7 @@ class InvertedResidual(nn.Module):
             layers.append(
                 Conv2dNormActivation(in_channels, row.expanded, 1, norm_layer=norm_layer, activation_layer=activation)
             )
+        self.depthwise_index = len(layers)
         layers.append(
             Conv2dNormActivation(
                 row.expanded, row.expanded, row.kernel, stride=stride, dilation=dilation, groups=row.expanded,
@@ -116,25 +130,52 @@ class InvertedResidual(nn.Module):
         out = self.block(x)
         return x + out if self.residual else out
 
+    def forward_with_depthwise(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The block's output and its depthwise output (after BatchNorm and activation, before SE):
+        what the authors' end point ``layer_N/depthwise_output`` holds (conv_blocks.expanded_conv)."""
+        out = x
+        depthwise = x
+        for i, layer in enumerate(self.block):
+            out = layer(out)
+            if i == self.depthwise_index:
+                depthwise = out
+        return (x + out if self.residual else out), depthwise
+
 
 class MobileNetV3Encoder(nn.Module):
     """MobileNetV3 features returning ``{"low": stride-8 map, "high": final map}``.
 
-    ``low`` is the output of the last block at stride 8 (what LR-ASPP's skip taps, Fig. 10);
-    ``high`` is the output of the final 1x1 conv (960 channels, 480 with ``reduced_tail``).
+    ``low`` is what LR-ASPP's skip reads (Fig. 10), chosen by ``low_level_tap``: the output of the last
+    stride-8 block ("last_block", 40 channels for Large), of the first one ("first_block", torchvision's
+    tap) or the depthwise output inside the last one ("depthwise", 120 channels for Large: the authors'
+    ``layer_7/depthwise_output``). ``high`` is the output of the final 1x1 conv (960 channels, 480 with
+    ``reduced_tail``).
+
+    ``dilation_start`` and ``dilated_block_residual`` choose how a block that gives up its stride for
+    dilation behaves: torchvision's reading ("strided_block", False) or the authors' ("next_block", True),
+    see :func:`plan_strides` and :class:`seg.config.ModelConfig`.
     """
 
     def __init__(
-        self, arch: str = "large", width_mult: float = 1.0, output_stride: int = 32, reduced_tail: bool = False
+        self,
+        arch: str = "large",
+        width_mult: float = 1.0,
+        output_stride: int = 32,
+        reduced_tail: bool = False,
+        tail_expansion: str = "kept",
+        low_level_tap: str = "last_block",
+        dilation_start: str = "strided_block",
+        dilated_block_residual: bool = False,
     ) -> None:
         super().__init__()
         if arch not in ("large", "small"):
             raise ValueError(f"MobileNetV3 arch must be 'large' or 'small', got {arch!r}")
         if width_mult <= 0:
             raise ValueError(f"model.width_mult must be positive, got {width_mult}")
+        check_choice("tail_expansion", tail_expansion, TAIL_EXPANSIONS)
         rows = LARGE if arch == "large" else SMALL
         if reduced_tail:
-            rows = reduce_tail(rows)
+            rows = reduce_tail(rows, tail_expansion)
         rows = [
             Bneck(
                 r.kernel,
@@ -147,15 +188,17 @@ class MobileNetV3Encoder(nn.Module):
             for r in rows
         ]
         nominal = [2] + [r.stride for r in rows] + [1]
-        plans = plan_strides(nominal, output_stride)
+        plans = plan_strides(nominal, output_stride, dilation_start)
         stem = make_divisible(STEM_CHANNELS * width_mult)
         layers: list[nn.Module] = [
             Conv2dNormActivation(3, stem, 3, stride=2, norm_layer=norm_layer, activation_layer=nn.Hardswish)
         ]
         in_channels = stem
         for row, plan in zip(rows, plans[1:-1], strict=True):
-            # A residual needs the ImageNet stride to be 1, not merely the planned one.
-            residual = row.stride == 1 and in_channels == row.out
+            # torchvision adds a residual only where the ImageNet stride is 1; the authors' expanded_conv checks
+            # the stride the block runs with, so a block that gave up its stride to dilation adds one too.
+            runs_unstrided = row.stride == 1 or (dilated_block_residual and plan.stride == 1)
+            residual = runs_unstrided and in_channels == row.out
             layers.append(InvertedResidual(in_channels, row, plan.stride, plan.dilation, residual))
             in_channels = row.out
         last = LAST_CONV_EXPANSION * in_channels
@@ -164,8 +207,10 @@ class MobileNetV3Encoder(nn.Module):
 
         self.arch = arch
         self.output_stride = output_stride
-        self.low_index = last_index_at_stride(nominal, 8)
-        self.low_channels = rows[self.low_index - 1].out
+        self.low_level_tap = low_level_tap
+        self.low_index = low_level_index(nominal, low_level_tap)
+        tapped = rows[self.low_index - 1]
+        self.low_channels = tapped.expanded if low_level_tap == "depthwise" else tapped.out
         self.high_channels = last
         # Tensors that RF2 resizes: the stride-32 stage and the final conv (for weight loading).
         first_tail = 1 + max(i for i, row in enumerate(rows) if row.stride > 1)
@@ -186,9 +231,12 @@ class MobileNetV3Encoder(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         low = None
         for i, layer in enumerate(self.features):
-            x = layer(x)
-            if i == self.low_index:
-                low = x
+            if i == self.low_index and self.low_level_tap == "depthwise":
+                x, low = layer.forward_with_depthwise(x)
+            else:
+                x = layer(x)
+                if i == self.low_index:
+                    low = x
         assert low is not None
         return {"low": low, "high": x}
 

@@ -5,15 +5,41 @@ from __future__ import annotations
 
 from torch import nn
 
-from ...config import ModelConfig
+from ...config import POOLS, ModelConfig
 from ..registry import Registry
 from .deeplabv3 import DeepLabV3Head, default_atrous_rates
-from .lraspp import LRASPPHead
+from .lraspp import PAPER_POOL, GatePool, LRASPPHead, crop_pool
 from .raspp import RASPPHead
 
 
+def gate_pool(model: ModelConfig) -> GatePool | None:
+    """The LR-ASPP gate's pool for ``model.pool``: None (global), Fig. 10's, or the authors' crop-derived one."""
+    if model.pool not in POOLS:
+        raise ValueError(f"model.pool={model.pool!r} is not an LR-ASPP pool; use one of {POOLS}.")
+    if model.pool == "paper":
+        return PAPER_POOL
+    if model.pool == "crop":
+        sizes = (*model.pool_crop_size, *model.pool_stride)
+        if len(model.pool_crop_size) != 2 or len(model.pool_stride) != 2 or min(sizes) < 1:
+            raise ValueError(
+                f"model.pool='crop' needs a positive (height, width) model.pool_crop_size and model.pool_stride; "
+                f"got {model.pool_crop_size} and {model.pool_stride} (the authors': (769, 769) and (4, 5))."
+            )
+        return crop_pool(model.pool_crop_size, model.output_stride, model.pool_stride)
+    return None
+
+
 def build_lraspp(model: ModelConfig, low_channels: int, high_channels: int) -> nn.Module:
-    return LRASPPHead(low_channels, high_channels, model.num_classes, model.head_channels, model.pool)
+    return LRASPPHead(
+        low_channels,
+        high_channels,
+        model.num_classes,
+        model.head_channels,
+        pool=gate_pool(model),
+        gate_activation=model.gate_activation,
+        gate_bias=model.gate_bias,
+        align_corners=model.align_corners,
+    )
 
 
 def build_raspp(model: ModelConfig, low_channels: int, high_channels: int) -> nn.Module:
@@ -27,4 +53,4 @@ def build_deeplabv3(model: ModelConfig, low_channels: int, high_channels: int) -
 
 HEADS = Registry("head", {"lraspp": build_lraspp, "raspp": build_raspp, "deeplabv3": build_deeplabv3})
 
-__all__ = ["HEADS", "DeepLabV3Head", "LRASPPHead", "RASPPHead", "default_atrous_rates"]
+__all__ = ["HEADS", "DeepLabV3Head", "GatePool", "LRASPPHead", "RASPPHead", "default_atrous_rates", "gate_pool"]

@@ -1,0 +1,166 @@
+"""Trained weights from other libraries, turned into checkpoints of ours.
+
+An importer reads a state dict someone else published (a file the user downloaded; nothing is
+downloaded here), renames its keys to our Segmentor's and checks that every tensor fits the model
+the config builds. The result is a checkpoint that :func:`seg.models.load_weights` and
+:func:`seg.models.read_checkpoint_config` read like one written by tools/train.py:
+``{"state_dict": {"model.<key>": tensor}, "hyper_parameters": {"config": ...}}``.
+
+``IMPORTERS`` maps a source name to its importer; only sources whose conversion is tested equal to the
+original model are listed (today: torchvision's ``lraspp_mobilenet_v3_large``). The authors' TensorFlow
+checkpoints or mmsegmentation's would be further entries (mmsegmentation's LR-ASPP head is a different
+decoder, see docs/paper_fidelity.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..config import Config, config_to_dict
+from .checkpoint import CheckpointError
+from .segmentor import build_model
+
+
+@dataclass(frozen=True)
+class Importer:
+    """How to read one source: what it is, the config its architecture needs, and its key renaming."""
+
+    description: str
+    default_config: str
+    # Source key -> our Segmentor key, or None for a key that has no counterpart (reported as unexpected).
+    rename: Callable[[str], str | None]
+
+
+_TORCHVISION_HEAD = {
+    "classifier.cbr.": "head.cbr.",
+    "classifier.scale.1.": "head.scale.0.",  # torchvision: [AdaptiveAvgPool2d, Conv2d, Sigmoid]; ours: [Conv2d, act]
+    "classifier.low_classifier.": "head.low_classifier.",
+    "classifier.high_classifier.": "head.high_classifier.",
+}
+
+
+def torchvision_lraspp_key(key: str) -> str | None:
+    """torchvision's LRASPP keys: ``backbone.N.*`` (an IntermediateLayerGetter over ``features``) and
+    ``classifier.*`` (LRASPPHead) to ours: ``backbone.features.N.*`` and ``head.*``."""
+    match = re.fullmatch(r"backbone\.(\d+)\.(.+)", key)
+    if match:
+        return f"backbone.features.{match.group(1)}.{match.group(2)}"
+    for theirs, ours in _TORCHVISION_HEAD.items():
+        if key.startswith(theirs):
+            return ours + key[len(theirs) :]
+    return None
+
+
+IMPORTERS: dict[str, Importer] = {
+    "torchvision": Importer(
+        description="a torchvision lraspp_mobilenet_v3_large state dict (torch.save(model.state_dict(), PATH))",
+        default_config="configs/lraspp_large_coco_voc.py",
+        rename=torchvision_lraspp_key,
+    ),
+}
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """A state dict from ``path``: a plain one, or the ``model`` / ``state_dict`` entry of a training checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist. Pass the state dict file you downloaded; nothing is downloaded.")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many types for truncated or foreign files
+        raise CheckpointError(
+            f"{path} cannot be read as a PyTorch state dict ({type(error).__name__}: {error})."
+        ) from None
+    for key in ("model", "state_dict"):
+        if isinstance(data, dict) and isinstance(data.get(key), dict):
+            data = data[key]
+    if not isinstance(data, dict) or not data or not all(isinstance(v, torch.Tensor) for v in data.values()):
+        raise CheckpointError(f"{path} holds no state dict (a dict of tensors).")
+    return data
+
+
+def import_checkpoint(path: str | Path, config: Config, source: str = "torchvision") -> dict[str, Any]:
+    """The checkpoint for ``config`` made from ``source``'s state dict at ``path``.
+
+    Raises :class:`CheckpointError`, one paragraph naming the keys, when the state dict is not of the
+    architecture or class count the config builds.
+    """
+    if source not in IMPORTERS:
+        raise CheckpointError(f"Unknown weight source {source!r}; known sources: {', '.join(sorted(IMPORTERS))}.")
+    importer = IMPORTERS[source]
+    theirs = read_state_dict(path)
+    own = build_model(config.model).state_dict()
+    renamed: dict[str, torch.Tensor] = {}
+    origin: dict[str, str] = {}  # our key -> their key, for messages
+    unexpected = []
+    for key, tensor in theirs.items():
+        ours = importer.rename(key)
+        if ours is None or ours not in own:
+            unexpected.append(key)
+            continue
+        renamed[ours] = tensor
+        origin[ours] = key
+    missing = sorted(k for k in own if k not in renamed)
+    misshaped = sorted(k for k in renamed if renamed[k].shape != own[k].shape)
+    if unexpected or missing or misshaped:
+        raise CheckpointError(
+            _mismatch_message(path, config, importer, unexpected, missing, misshaped, renamed, own, origin)
+        )
+    return {
+        "state_dict": {f"model.{k}": v for k, v in renamed.items()},
+        "hyper_parameters": {"config": config_to_dict(config)},
+        "imported_from": {"source": source, "file": str(path)},
+    }
+
+
+def _mismatch_message(
+    path: str | Path,
+    config: Config,
+    importer: Importer,
+    unexpected: list[str],
+    missing: list[str],
+    misshaped: list[str],
+    renamed: dict[str, torch.Tensor],
+    own: dict[str, torch.Tensor],
+    origin: dict[str, str],
+) -> str:
+    details = []
+    if unexpected:
+        details.append(f"{len(unexpected)} keys this model has no place for, e.g. {_first(sorted(unexpected))}")
+    if missing:
+        details.append(f"{len(missing)} of this model's tensors are missing, e.g. {_first(missing)}")
+    if misshaped:
+        details.append(
+            f"{len(misshaped)} tensors have another shape, e.g. "
+            + ", ".join(f"{origin[k]} {tuple(renamed[k].shape)} vs {tuple(own[k].shape)}" for k in misshaped[:3])
+        )
+    hint = ""
+    classifier = "head.high_classifier.weight"
+    theirs_classes = renamed[classifier].shape[0] if classifier in renamed else None
+    if theirs_classes is not None and theirs_classes != own[classifier].shape[0]:
+        hint += f" Its classifier has {theirs_classes} classes but the config sets model.num_classes={config.model.num_classes}"
+    only_classes = not (missing or unexpected) and all(
+        k.startswith(("head.low_classifier.", "head.high_classifier.")) and renamed[k].shape[1:] == own[k].shape[1:]
+        for k in misshaped
+    )
+    if only_classes:
+        hint += f"; use a config with model.num_classes={theirs_classes}."
+    else:
+        hint += (
+            ("; and it" if hint else " It")
+            + f" is a state dict of another architecture than the config's (model.backbone={config.model.backbone!r}, "
+            f"model.reduced_tail={config.model.reduced_tail}, model.low_level_tap={config.model.low_level_tap!r}, "
+            f"model.head={config.model.head!r}); {importer.description.split(' (')[0]} needs "
+            f"{importer.default_config}."
+        )
+    return f"{path} does not fit the config's model: {'; '.join(details)}.{hint}"
+
+
+def _first(keys: list[str], count: int = 3) -> str:
+    return ", ".join(keys[:count]) + (" ..." if len(keys) > count else "")
