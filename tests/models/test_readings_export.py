@@ -10,11 +10,11 @@ tests/deploy/test_export.py; every shipped config is exported by tools/export_on
 
 import pytest
 import torch
-from seg.synthetic.weights import settle_batchnorm
 
 from seg.config import ModelConfig
 from seg.deploy.export import export_onnx, verify_onnx
 from seg.models import build_model
+from seg.synthetic.weights import settle_batchnorm
 
 from .test_readings import AUTHORS
 
