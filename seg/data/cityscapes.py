@@ -23,6 +23,7 @@ import torch
 from torch.utils.data import Dataset
 
 from seg.data.errors import DatasetError
+from seg.data.images import read_image
 from seg.data.labels import IGNORE_INDEX, LABEL_IDS, LABELID_TO_TRAINID, NUM_CLASSES
 
 IMAGE_SUFFIX = "_leftImg8bit.png"
@@ -34,6 +35,8 @@ LAYOUT_HELP = (
     "datasets/README.md says how to download and prepare Cityscapes (any root works: --set data.root=DIR); "
     "for a small synthetic set in the same layout run `python datasets/make_toy_cityscapes.py --root DIR`."
 )
+# Ends the message of an unreadable image of the dataset (a user's own photo gets no such hint).
+IMAGE_HINT = "Re-extract it from leftImg8bit_trainvaltest.zip (or regenerate the toy set)."
 # Values a label file may hold, by encoding.
 _VALID_TRAINIDS = np.zeros(256, dtype=bool)
 _VALID_TRAINIDS[list(range(NUM_CLASSES)) + [IGNORE_INDEX]] = True
@@ -93,7 +96,7 @@ class CityscapesDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         image_path, label_path, is_label_ids = self.samples[index]
-        image = read_image(image_path)
+        image = read_image(image_path, hint=IMAGE_HINT)
         label = read_label(label_path, is_label_ids)
         if image.shape[:2] != label.shape:
             raise DatasetError(
@@ -107,25 +110,6 @@ class CityscapesDataset(Dataset):
             image_tensor = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
             label_tensor = torch.from_numpy(label).long()
         return {"image": image_tensor, "label": label_tensor, "path": str(image_path)}
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """An RGB uint8 [H, W, 3] image; grayscale and RGBA (and 16-bit) files are converted, not rejected."""
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise DatasetError(
-            f"Cannot read image {path}: the file is missing, unreadable or not a valid image. Re-extract it from leftImg8bit_trainvaltest.zip."
-        )
-    if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
-    if image.dtype != np.uint8:
-        raise DatasetError(f"Image {path} has pixel type {image.dtype}; expected 8-bit (or 16-bit) PNG/JPEG.")
-    if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    conversions = {1: cv2.COLOR_GRAY2RGB, 3: cv2.COLOR_BGR2RGB, 4: cv2.COLOR_BGRA2RGB}
-    if image.shape[2] not in conversions:
-        raise DatasetError(f"Image {path} has {image.shape[2]} channels; expected 1 (grayscale), 3 (RGB) or 4 (RGBA).")
-    return cv2.cvtColor(image, conversions[image.shape[2]])
 
 
 def read_label(path: str | Path, is_label_ids: bool = False) -> np.ndarray:
