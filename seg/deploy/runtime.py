@@ -7,7 +7,8 @@ so benchmarks time exactly the network on any backend; pre- and postprocessing a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,44 +17,105 @@ import onnxruntime as ort
 import torch
 from torch import Tensor
 
-from ..config import Config, ConfigError, EvalConfig
+from ..config import (
+    Config,
+    ConfigError,
+    EvalConfig,
+    apply_overrides,
+    config_from_dict,
+    config_to_dict,
+    load_config,
+    validate_config,
+)
 from ..data.catalog import ClassSet, dataset_classes
 from ..engine.predictor import Predictor, TorchRunner
-from ..models import build_model, load_weights
+from ..models import CheckpointError, build_model, load_weights, read_checkpoint_config
+from ..models.checkpoint import check_model_config
+from .backends import BACKENDS, RUNTIME_SUFFIXES, Backend, choose_backend, runtime_of
 from .fuse import fold_batchnorm
 
-
-@dataclass(frozen=True)
-class Backend:
-    """One way to run a model: the runtime that runs it and how."""
-
-    name: str
-    runtime: str  # "torch" runs checkpoints and state dicts; "onnxruntime" runs .onnx files
-    channels_last: bool = False
-    compile: bool = False
-    int8: bool = False  # benchmarks quantize the export first (seg.deploy.quantize)
-
-
-# The one list of backends: every tool's --backend / --backends choices come from here.
-BACKENDS: dict[str, Backend] = {
-    backend.name: backend
-    for backend in (
-        Backend("torch", "torch"),
-        Backend("torch-channels-last", "torch", channels_last=True),
-        Backend("torch-compile", "torch", channels_last=True, compile=True),
-        Backend("onnxruntime", "onnxruntime"),
-        Backend("onnxruntime-int8", "onnxruntime", int8=True),
-    )
-}
-# Runtime -> the model-file suffixes it runs (anything else is a checkpoint or state dict for torch).
-RUNTIME_SUFFIXES: dict[str, tuple[str, ...]] = {"onnxruntime": (".onnx",)}
-RUNTIMES = tuple(dict.fromkeys(backend.runtime for backend in BACKENDS.values()))
+__all__ = [
+    "BACKENDS",
+    "RUNTIME_SUFFIXES",
+    "Backend",
+    "OnnxRunner",
+    "load_predictor",
+    "resolve_config",
+    "runtime_of",
+    "stored_config",
+]
+# The metadata key of an exported .onnx that holds the config it was exported from (JSON).
+ONNX_CONFIG_KEY = "seg.config"
 
 
-def runtime_of(weights: str | Path | None) -> str:
-    """The runtime that runs ``weights``, from its suffix: an .onnx file runs on ONNX Runtime, the rest on torch."""
-    suffix = Path(weights).suffix.lower() if weights is not None else ""
-    return next((runtime for runtime, suffixes in RUNTIME_SUFFIXES.items() if suffix in suffixes), "torch")
+def stored_config(weights: str | Path) -> Config | None:
+    """The config stored in a model file: a checkpoint's (tools/train.py), an export's (tools/export_onnx.py)."""
+    if runtime_of(weights) == "onnxruntime":
+        return read_onnx_config(weights)
+    return read_checkpoint_config(weights)
+
+
+def resolve_config(
+    config_path: str | Path | None,
+    weights: str | Path | None,
+    overrides: Sequence[str] = (),
+    allow_model_mismatch: bool = False,
+) -> tuple[Config, list[str]]:
+    """The config to run ``weights`` with, and notes for the user.
+
+    Without ``config_path`` it is the config stored in ``weights`` (the model rebuilds itself) with
+    ``overrides`` applied. With one, the file's; its model section is then compared with the stored
+    one (``seg.models.checkpoint.check_model_config``): a difference that changes the network is an
+    error naming the fix unless ``allow_model_mismatch``.
+    """
+    if weights is not None and not Path(weights).is_file():
+        raise CheckpointError(f"Checkpoint {weights} does not exist. Pass a .ckpt written by tools/train.py, a state "
+                              "dict file or an .onnx from tools/export_onnx.py.")  # fmt: skip
+    stored = stored_config(weights) if weights is not None else None
+    if config_path is None:
+        if stored is None:
+            what = "an export without a stored config" if runtime_of(weights) != "torch" else "a plain state dict"
+            raise CheckpointError(
+                f"Pass the config first (TOOL CONFIG {weights} ...): {weights} is {what}, so it cannot rebuild "
+                "its model on its own."
+                if weights is not None
+                else "Pass a config or a checkpoint."
+            )
+        config = apply_overrides(stored, overrides, source=str(weights))
+        validate_config(config)
+        source = "--set"
+    else:
+        config = load_config(config_path, overrides)
+        source = str(config_path)
+    notes = [] if stored is None else check_model_config(config, stored, weights, source, allow_model_mismatch)
+    return config, notes
+
+
+def write_onnx_config(path: str | Path, config: Config) -> None:
+    """Store ``config`` in the .onnx file's metadata, so the export rebuilds its predictor without a config file."""
+    model = onnx.load(str(path))
+    entries = [p for p in model.metadata_props if p.key != ONNX_CONFIG_KEY]
+    del model.metadata_props[:]
+    model.metadata_props.extend(entries)
+    model.metadata_props.add(key=ONNX_CONFIG_KEY, value=json.dumps(config_to_dict(config)))
+    onnx.save(model, str(path))
+
+
+def read_onnx_config(path: str | Path) -> Config | None:
+    """The config an export was written from, or None for an .onnx without one."""
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as error:  # protobuf raises its own DecodeError for a foreign file
+        raise ConfigError(
+            f"{path} cannot be read as an ONNX model ({type(error).__name__}); export it again with tools/export_onnx.py."
+        ) from None
+    value = next((p.value for p in model.metadata_props if p.key == ONNX_CONFIG_KEY), None)
+    if value is None:
+        return None
+    try:
+        return config_from_dict(json.loads(value))
+    except (ValueError, TypeError) as error:
+        raise CheckpointError(f"{path} stores a config this version cannot read: {error}") from None
 
 
 def set_torch_threads(threads: int | None) -> None:
@@ -82,23 +144,8 @@ def load_predictor(
     at (None = each image's own; a fixed-size export uses its own). ``threads`` fixes the intra-op thread
     count (PyTorch's is process-wide). ``eval`` defaults to whole-image, single-scale inference.
     """
-    runtime = runtime_of(weights)
-    if backend is None:
-        backend = "torch-channels-last" if runtime == "torch" else runtime
-    if backend not in BACKENDS:
-        raise ConfigError(f"Unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    backend = choose_backend(backend, weights)
     chosen = BACKENDS[backend]
-    if chosen.runtime != runtime or (runtime != "torch" and weights is None):
-        if chosen.runtime == "torch":
-            raise ConfigError(
-                f"--backend {backend} cannot run {weights}: it runs checkpoints, and this file runs on {runtime}. "
-                "Leave --backend out (the file picks its runtime)."
-            )
-        suffix = RUNTIME_SUFFIXES[chosen.runtime][0]
-        raise ConfigError(
-            f"backend={backend!r} needs weights=PATH{suffix}, got {weights!r}. "
-            f"Export one with tools/export_onnx.py CONFIG [CHECKPOINT] --output PATH{suffix}."
-        )
     if input_size is not None:
         input_size = (int(input_size[0]), int(input_size[1]))
     set_torch_threads(threads)  # pre- and postprocessing run on PyTorch for every backend
