@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seg.video import VideoOutputError
-from seg.video.street import make_street_video
+from seg.cli import EXIT_USER_ERROR
+from seg.outputs import OutputError, check_output_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,11 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
     parser.add_argument("--shot-frames", type=int, default=100, help="frames per scene before a cut (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
     args = parser.parse_args(argv)
     if args.frames < 1 or args.shot_frames < 1 or args.fps <= 0 or min(args.size) < 32 or args.seed < 0:
         parser.error(
             "--frames and --shot-frames must be at least 1, --fps positive, --size at least 32 32, --seed >= 0"
         )
+    try:
+        check_output_file(args.output, "output", args.overwrite)
+    except OutputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    from seg.video import VideoOutputError  # imports OpenCV and torch: after the arguments and output are checked
+    from seg.video.street import make_street_video
+
     try:
         path = make_street_video(
             args.output, args.frames, tuple(args.size), args.fps, args.shot_frames, args.seed, progress=True

@@ -11,26 +11,22 @@ import dataclasses
 import json
 import sys
 
-from seg.config import ConfigError, load_config
-from seg.models import build_model
-from seg.models.complexity import count_complexity
+from seg.cli import add_override_argument, run_tool
+from seg.config import load_config
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", help="a config file, e.g. configs/lraspp_large_cityscapes.py")
     parser.add_argument("--input-size", nargs=2, type=int, default=(1024, 2048), metavar=("H", "W"))
-    parser.add_argument(
-        "--set", nargs="+", default=[], metavar="KEY=VALUE", help="config overrides, e.g. model.output_stride=32"
-    )
+    add_override_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args(argv)
-    try:
-        config = load_config(args.config, args.set)
-        model = build_model(config.model)
-    except (ConfigError, ValueError, KeyError, FileNotFoundError) as error:
-        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
-        return 2
+    config = load_config(args.config, args.overrides)
+    from seg.models import build_model  # imports torch: after the arguments and the config are checked
+    from seg.models.complexity import count_complexity
+
+    model = build_model(config.model)
     counts = count_complexity(model, tuple(args.input_size))
     m = config.model
     if args.json:
@@ -52,4 +48,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tool(main))
