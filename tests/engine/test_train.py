@@ -173,3 +173,15 @@ def test_bad_training_settings_fail_before_training(tmp_path, override, message)
 @pytest.mark.parametrize("path", sorted(TOY_CONFIG.parent.glob("*.py")), ids=lambda path: path.name)
 def test_shipped_configs_pass_the_training_checks(path):
     validate_training_config(load_config(path))
+
+
+def test_the_progress_bar_is_tqdm_and_never_counts_epochs_to_minus_two(tmp_path):
+    from lightning.pytorch.callbacks import TQDMProgressBar
+
+    from seg.engine.train import build_trainer
+
+    config = tiny_config(tmp_path / "toy")
+    trainer = build_trainer(config, tmp_path / "run", progress=True)
+    # Lightning's default with `rich` installed is RichProgressBar, titled "Epoch 0/-2" under max_epochs=-1.
+    assert type(trainer.progress_bar_callback) is TQDMProgressBar
+    assert build_trainer(config, tmp_path / "run", progress=False).progress_bar_callback is None
