@@ -68,16 +68,17 @@ def resolve_config(
     one (``seg.models.checkpoint.check_model_config``): a difference that changes the network is an
     error naming the fix unless ``allow_model_mismatch``.
     """
+    config = load_config(config_path, overrides) if config_path is not None else None
     if weights is not None and not Path(weights).is_file():
         raise CheckpointError(f"Checkpoint {weights} does not exist. Pass a .ckpt written by tools/train.py, a state "
                               "dict file or an .onnx from tools/export_onnx.py.")  # fmt: skip
     stored = stored_config(weights) if weights is not None else None
-    if config_path is None:
+    if config is None:
         if stored is None:
             what = "an export without a stored config" if runtime_of(weights) != "torch" else "a plain state dict"
             raise CheckpointError(
-                f"Pass the config first (TOOL CONFIG {weights} ...): {weights} is {what}, so it cannot rebuild "
-                "its model on its own."
+                f"Pass the config {weights} was trained with before it ([CONFIG.py] MODEL): it is {what}, so it "
+                "cannot rebuild its model on its own."
                 if weights is not None
                 else "Pass a config or a checkpoint."
             )
@@ -85,7 +86,6 @@ def resolve_config(
         validate_config(config)
         source = "--set"
     else:
-        config = load_config(config_path, overrides)
         source = str(config_path)
     notes = [] if stored is None else check_model_config(config, stored, weights, source, allow_model_mismatch)
     return config, notes
