@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -97,7 +98,12 @@ def plot_benchmark(report: dict, path: str | Path) -> Path:
     """
     rows = report["rows"]
     sizes = sorted({tuple(row["input_size"]) for row in rows})
-    figure, axes = plt.subplots(1, len(sizes), figsize=(6 * len(sizes), 4.5), squeeze=False, layout="constrained")
+    labels = {f"{row['model']} / {row['backend']}" for row in rows}
+    # As many legend columns as the longest label allows across the figure (~13 characters per inch at 8 pt);
+    # the figure grows by the legend's height so the panels keep theirs.
+    columns = max(1, min(len(labels), int(6 * len(sizes) * 13 / (max(map(len, labels)) + 6))))
+    height = 4.5 + 0.2 * math.ceil(len(labels) / columns)
+    figure, axes = plt.subplots(1, len(sizes), figsize=(6 * len(sizes), height), squeeze=False, layout="constrained")
     lines: dict[str, object] = {}
     for axis, size in zip(axes[0], sizes, strict=True):
         series: dict[str, list[tuple[int, float]]] = {}
@@ -123,7 +129,7 @@ def plot_benchmark(report: dict, path: str | Path) -> Path:
         if len(strides) == 1:  # one stride: keep the points off the panel's edges
             axis.set_xlim(strides[0] / 1.5, strides[0] * 1.5)
         axis.grid(True, which="both", alpha=0.3)
-    figure.legend(list(lines.values()), list(lines), loc="outside lower center", ncols=min(3, len(lines)), fontsize=8)
+    figure.legend(list(lines.values()), list(lines), loc="outside lower center", ncols=columns, fontsize=8)
     machine = report["machine"]
     figure.suptitle(
         f"{machine['cpu']}, {threads_text(machine['threads'])}, batch {report['settings']['batch']}", fontsize=9
@@ -150,6 +156,6 @@ def scatter(points: Sequence[tuple[str, float, float]], xlabel: str, ylabel: str
 def _save_figure(figure: plt.Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=120, bbox_inches="tight")  # a long legend widens the file rather than being cut
     plt.close(figure)
     return path
