@@ -97,10 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, option):
             check_output_file(getattr(args, option), f"--{option}", args.overwrite)
     # Heavy imports after the arguments and outputs are checked.
-    from seg.deploy.images import calibration_images
+    from seg.deploy.images import calibration_images, check_source
     from seg.deploy.report import benchmark_markdown, plot_benchmark
     from seg.deploy.sweep import parse_entries, run_sweep
 
+    if args.calibration:
+        check_source(args.calibration)
     entries = parse_entries(args.configs, args.overrides)
     calibration = calibration_images(args.calibration, 16) if args.calibration else None
     report = run_sweep(

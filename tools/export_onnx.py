@@ -110,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_output_file(args.output, "--output", args.overwrite)
     if args.int8:
         check_output_file(Path(args.output).with_suffix(".int8.onnx"), "--output (its INT8 file)", args.overwrite)
+        from seg.deploy.images import check_source
+
+        check_source(args.calibration)
 
     # Heavy imports after the arguments and outputs are checked.
     from seg.deploy.export import ExportError, export_onnx, verification_shapes, verify_onnx
@@ -160,7 +163,8 @@ def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[i
 
     int8_path = output.with_suffix(".int8.onnx")
     fp32 = load_predictor(config, output, input_size=input_size if not args.dynamic else None, threads=args.threads)
-    images = calibration_images(args.calibration, args.calibration_images, args.overrides)
+    skipped: list[str] = []
+    images = calibration_images(args.calibration, args.calibration_images, args.overrides, skipped)
     source = Path(args.calibration)
     which = "its train split" if source.suffix == ".py" else "every other file, from the first"
     print(f"calibrating on {len(images)} images from {args.calibration} ({which}) ...")
@@ -175,7 +179,9 @@ def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[i
     print("  float data ops left: " + (", ".join(f"{k} x{v}" for k, v in sorted(summary.float_ops.items())) or "none"))
 
     int8 = load_predictor(config, int8_path, input_size=fp32.input_size, threads=args.threads)
-    samples, where = evaluation_samples(source, args.eval_images, args.overrides)
+    samples, where = evaluation_samples(source, args.eval_images, args.overrides, skipped)
+    for line in skipped:
+        print(f"note: skipped an image that cannot be read: {line}", file=sys.stderr)
     result = compare_predictions(fp32, int8, samples, config.data.ignore_index)
     print(f"INT8 vs fp32 on {result.images} images from {where}: argmax agreement {100 * result.agreement:.2f}%")
     if result.miou_reference is not None:

@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"input   {info.name}: {width}x{height} at {info.fps:g} fps ({info.fps_note}){count}", file=sys.stderr)
         print(
             f"model   {config.name} ({'random init' if weights is None else weights}): {predictor.describe()}, "
-            f"{args.threads} inference threads",
+            f"{args.threads} inference thread{'s' if args.threads != 1 else ''}",
             file=sys.stderr,
         )
         print(f"output  {output.path} ({output.codec}{'; ' + output.note if output.note else ''})", file=sys.stderr)

@@ -16,7 +16,7 @@ import numpy as np
 from ..config import Config, load_config
 from ..data import CityscapesDataset
 from ..data.errors import DatasetError
-from ..data.images import IMAGE_SUFFIXES, list_images, read_image
+from ..data.images import IMAGE_SUFFIXES, ImageReadError, list_images, read_image
 
 Sample = tuple[np.ndarray, "np.ndarray | None"]  # (RGB uint8 image, trainId label or None)
 
@@ -44,19 +44,34 @@ def dataset_samples(config: Config, split: str, limit: int) -> list[tuple[np.nda
     return samples
 
 
-def calibration_images(source: str | Path, limit: int, overrides: Sequence[str] = ()) -> list[np.ndarray]:
-    """Up to ``limit`` images: a folder's calibration half, or the training split of a config file (loaded with
-    ``overrides``)."""
+def check_source(source: str | Path) -> None:
+    """Fail now (before an export) unless ``source`` is a config file or a folder with at least 2 images."""
     source = Path(source)
     if source.is_dir():
-        return [read_image(p) for p in _spread(folder_halves(source)[0], limit)]
+        folder_halves(source)
+    elif source.suffix != ".py" or not source.is_file():
+        raise FileNotFoundError(
+            2, "calibration source is neither a folder of images nor a config .py file", str(source)
+        )
+
+
+def calibration_images(
+    source: str | Path, limit: int, overrides: Sequence[str] = (), skipped: list[str] | None = None
+) -> list[np.ndarray]:
+    """Up to ``limit`` images: a folder's calibration half, or the training split of a config file (loaded with
+    ``overrides``). A folder's file that cannot be read is left out and its message added to ``skipped``."""
+    source = Path(source)
+    if source.is_dir():
+        return _read(_spread(folder_halves(source)[0], limit), skipped)
     if source.suffix == ".py":
         config = load_config(source, overrides)
         return [image for image, _ in dataset_samples(config, config.data.train_split, limit)]
     raise FileNotFoundError(2, "calibration source is neither a folder of images nor a config .py file", str(source))
 
 
-def evaluation_samples(source: str | Path, limit: int, overrides: Sequence[str] = ()) -> tuple[list[Sample], str]:
+def evaluation_samples(
+    source: str | Path, limit: int, overrides: Sequence[str] = (), skipped: list[str] | None = None
+) -> tuple[list[Sample], str]:
     """Up to ``limit`` samples the calibration did not use, and where they come from (for the report): a
     config's validation split (with labels), or a folder's evaluation half (without)."""
     source = Path(source)
@@ -65,11 +80,26 @@ def evaluation_samples(source: str | Path, limit: int, overrides: Sequence[str] 
         samples = dataset_samples(config, config.data.val_split, limit)
         return samples, f"{config.data.root} {config.data.val_split} split (calibration used {config.data.train_split})"
     calibration, evaluation = folder_halves(source)
-    samples = [(read_image(p), None) for p in _spread(evaluation, limit)]
+    samples = [(image, None) for image in _read(_spread(evaluation, limit), skipped)]
     return samples, (
         f"{source}, the {len(evaluation)} files between the {len(calibration)} calibration ones (every other file "
         "in path order), none of them used for calibration"
     )
+
+
+def _read(paths: list[Path], skipped: list[str] | None) -> list[np.ndarray]:
+    """The images at ``paths`` that can be read; the messages of the others go to ``skipped`` (an error without)."""
+    images = []
+    for path in paths:
+        try:
+            images.append(read_image(path))
+        except ImageReadError as error:
+            if skipped is None:
+                raise
+            skipped.append(str(error))
+    if not images:
+        raise DatasetError(f"None of the {len(paths)} images chosen could be read: {'; '.join(skipped or [])}")
+    return images
 
 
 def random_images(count: int, size: tuple[int, int], batch: int = 1, seed: int = 0) -> list[np.ndarray]:
