@@ -126,8 +126,7 @@ def plot_benchmark(report: dict, path: str | Path) -> Path:
         axis.set_xticks(strides, labels=[str(s) for s in strides])
         axis.xaxis.set_minor_formatter(NullFormatter())
         axis.xaxis.set_minor_locator(NullLocator())
-        if len(strides) == 1:  # one stride: keep the points off the panel's edges
-            axis.set_xlim(strides[0] / 1.5, strides[0] * 1.5)
+        axis.set_xlim(strides[0] / 1.4, strides[-1] * 1.4)  # points (and their markers) off the panel's edges
         axis.grid(True, which="both", alpha=0.3)
     figure.legend(list(lines.values()), list(lines), loc="outside lower center", ncols=columns, fontsize=8)
     machine = report["machine"]
