@@ -99,11 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Heavy imports after the arguments and outputs are checked.
     from seg.deploy.images import calibration_images, check_source
     from seg.deploy.report import benchmark_markdown, plot_benchmark
-    from seg.deploy.sweep import parse_entries, run_sweep
+    from seg.deploy.sweep import parse_entries, run_sweep, with_distinct_names
 
     if args.calibration:
         check_source(args.calibration)
-    entries = parse_entries(args.configs, args.overrides)
+    entries = with_distinct_names(parse_entries(args.configs, args.overrides))
     calibration = calibration_images(args.calibration, 16) if args.calibration else None
     report = run_sweep(
         entries,

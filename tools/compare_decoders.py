@@ -18,7 +18,6 @@ the paper's claim "MobileNetV3-Large LR-ASPP is 34% faster than MobileNetV2 R-AS
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import shlex
 import sys
@@ -79,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from seg.deploy.compare import compare_decoders, compare_markdown, paper_comparison
     from seg.deploy.report import scatter
     from seg.deploy.runtime import stored_config
-    from seg.deploy.sweep import distinct_labels
+    from seg.deploy.sweep import with_distinct_names
     from seg.models.checkpoint import check_model_config
 
     entries = entries_from(args.configs, args.overrides)
@@ -97,8 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for note in [] if stored is None else check_model_config(entry.config, stored, checkpoint, entry.name):
                 print(note, file=sys.stderr)
     checkpoints = [c or e.checkpoint for c, e in zip(checkpoints, entries, strict=True)]
-    labels = distinct_labels([e.name for e in entries], checkpoints)
-    entries = [dataclasses.replace(e, name=label) for e, label in zip(entries, labels, strict=True)]
+    entries = with_distinct_names(entries, checkpoints)
     report = compare_decoders(
         entries,
         checkpoints,

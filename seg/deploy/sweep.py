@@ -43,8 +43,8 @@ class Entry:
 
 
 def parse_entries(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]:
-    """``CONFIG`` / ``CHECKPOINT`` (its stored config), each optionally ``@key=value,key=value`` -> entries with
-    distinct names; ``overrides`` apply to every entry. A checkpoint's overrides are the point of a sweep (another
+    """``CONFIG`` / ``CHECKPOINT`` (its stored config), each optionally ``@key=value,key=value`` -> entries
+    (``with_distinct_names`` makes their names unique); ``overrides`` apply to every entry. A checkpoint's overrides are the point of a sweep (another
     output stride, say), so they are accepted and noted rather than refused."""
     entries = []
     for spec in specs:
@@ -58,7 +58,14 @@ def parse_entries(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]
         for note in notes:
             print(note.replace("warning: --allow-model-mismatch: running", "note: measuring"))
         entries.append(Entry(_name(config.name, own), config, path))
-    labels = distinct_labels([e.name for e in entries], [e.checkpoint for e in entries])
+    return entries
+
+
+def with_distinct_names(entries: Sequence[Entry], checkpoints: Sequence[str | None] | None = None) -> list[Entry]:
+    """``entries`` renamed by ``distinct_labels`` (told apart by ``checkpoints``, by default their own), so that
+    names can key rows, tables and plot legends."""
+    details = [e.checkpoint for e in entries] if checkpoints is None else list(checkpoints)
+    labels = distinct_labels([e.name for e in entries], details)
     return [replace(entry, name=label) for entry, label in zip(entries, labels, strict=True)]
 
 
