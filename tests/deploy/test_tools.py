@@ -156,3 +156,20 @@ def test_compare_labels_two_checkpoints_of_one_config_apart_and_never_swaps_the_
     assert ylabel == "mIoU (%)" and points == [("x", 1.0, 50.0)] and left_out == ["y"]
     points, ylabel, left_out = plot_points([{**row, "miou": None} for row in rows])
     assert ylabel == "MAdds (billions)" and len(points) == 2 and left_out == []
+
+
+def test_compare_tool_tells_two_checkpoints_of_one_config_apart(small_export, tmp_path, capsys):
+    import shutil
+
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        shutil.copy(small_export.weights, tmp_path / run / "weights.pt")
+    config = str(small_export.config_path)
+    argv = [config, config, "--checkpoints", str(tmp_path / "a" / "weights.pt"), str(tmp_path / "b" / "weights.pt")]
+    argv += ["--set", *small_export.overrides, f"data.root={small_export.toy_root}", "--input-size", "64", "96"]
+    argv += ["--iters", "1", "--warmup", "0", "--eval-images", "2", "--threads", "1", "--no-progress"]
+    assert compare_main([*argv, "--markdown", str(tmp_path / "c.md")]) == 0
+    table = (tmp_path / "c.md").read_text()
+    assert (
+        "| lraspp_small_cityscapes (a/weights.pt) |" in table and "| lraspp_small_cityscapes (b/weights.pt) |" in table
+    )
