@@ -18,6 +18,15 @@ from seg.errors import Failure, UserError
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USER_ERROR = 2
+# The work finished, but some inputs could not be read (a batch tool skipped and named them; a video ended early).
+EXIT_INCOMPLETE = 3
+
+MODEL_HELP = (
+    "[CONFIG] MODEL: a checkpoint (.ckpt from tools/train.py) or an export (.onnx from tools/export_onnx.py) "
+    "rebuilds its own model from the config stored inside it; a config file (.py) before it runs the model "
+    "under that config instead, which must describe the same network (--allow-model-mismatch to accept one "
+    "that does not). A plain state dict stores no config and needs one."
+)
 
 
 def add_override_argument(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +39,29 @@ def add_override_argument(parser: argparse.ArgumentParser) -> None:
         metavar="SECTION.FIELD=VALUE",
         help="override config fields, e.g. --set trainer.max_steps=1000 optim.lr=0.02 (repeatable)",
     )
+
+
+def add_model_mismatch_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-model-mismatch",
+        action="store_true",
+        help="run the checkpoint under a config (or --set) whose model differs from the one it was trained as "
+        "(output stride, gate pool, ...); without it such a difference is an error",
+    )
+
+
+def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
+
+
+def split_config(values: Sequence[str]) -> tuple[str | None, list[str]]:
+    """``[CONFIG] MODEL ...`` positionals -> (the config when the first one is a .py file, else None; the rest).
+
+    A config is a Python file and a model file never is (.ckpt, .pt, .pth, .onnx), so the suffix tells them apart.
+    """
+    if values and values[0].endswith(".py"):
+        return values[0], list(values[1:])
+    return None, list(values)
 
 
 def run_tool(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,5 @@
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from seg.config import (
     format_config,
     load_config,
 )
+
+TOY = Path(__file__).resolve().parents[1] / "configs" / "lraspp_small_toy.py"
 
 
 def test_overrides_are_type_checked_and_applied():
@@ -29,9 +32,13 @@ def test_overrides_are_type_checked_and_applied():
     [
         (
             "model.outputstride=8",
-            r"Unknown config key 'model.outputstride'.*Valid keys here: model.backbone, .*model.output_stride",
+            r"Unknown config key 'model.outputstride': did you mean --set model.output_stride=8\?.*valid keys here: "
+            r"model.backbone, .*model.output_stride",
         ),
-        ("modle.head=x", r"Unknown config key 'modle.head'.*Valid keys here: model, data, loss"),
+        (
+            "modle.head=x",
+            r"Unknown config key 'modle.head': did you mean --set model.head=x\?.*valid keys here: model, data",
+        ),
         ("model.output_stride=eight", r"Config key 'model.output_stride': cannot use 'eight'; expected int"),
         ("data.augment.crop_size=[1, 2, 3]", r"needs 2 items"),
         ("model=3", r"Config key 'model' is a section; set one of its fields: model.backbone"),
@@ -87,3 +94,21 @@ def test_round_trip_and_frozen():
     with pytest.raises(ConfigError, match="Unknown ModelConfig fields"):
         config_from_dict({"model": {"nope": 1}})
     assert ModelConfig().reduced_tail is True
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fixes"),
+    [
+        # A short run breaks two rules at once: both are named, each with the override that fixes it.
+        (["trainer.max_steps=2"], ["--set trainer.val_every_n_steps=2", "--set optim.warmup_steps=0"]),
+        (["model.output_stride=12"], ["--set model.output_stride=16"]),
+        (["trainer.precision=16"], ["--set trainer.precision=16-mixed"]),
+        (["optim.optimizer=adam"], ["--set optim.optimizer=adamw"]),
+        (["eval.mode=slide"], ["--set eval.crop_size=(769,769)", "--set eval.mode=whole"]),
+        (["data.num_workers=-1"], ["--set data.num_workers=0"]),
+    ],
+)
+def test_validation_errors_suggest_the_override_that_fixes_them(overrides, fixes):
+    with pytest.raises(ConfigError) as error:
+        load_config(TOY, overrides)
+    assert all(fix in str(error.value) for fix in fixes), str(error.value)

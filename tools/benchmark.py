@@ -4,13 +4,18 @@ python tools/benchmark.py configs/lraspp_large_cityscapes.py --input-size 512 10
     --output-strides 8 16 32 --threads 2 --json bench.json --markdown bench.md --plot bench.png
 python tools/benchmark.py configs/lraspp_large_cityscapes.py configs/lraspp_large_cityscapes.py@model.pool=global \
     --backends torch-channels-last onnxruntime onnxruntime-int8 --references stock matched
+python tools/benchmark.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt --input-size 256 512 --threads 2
 
-CONFIG@key=value,key=value benchmarks a config with overrides (--set applies to every config).
+Each MODEL is a config file or a checkpoint (its stored config and its weights); MODEL@key=value,key=value
+adds overrides to one of them (--set applies to every one). Existing --json/--markdown/--plot files are
+refused unless --overwrite, and every output is checked before the first measurement.
+
 Every row is timed in the same interleaved loop as the reference rows: torchvision's
 lraspp_mobilenet_v3_large (weights=None, num_classes=19) in eager PyTorch ("stock"), and optionally
 torchvision's LR-ASPP built with the first config's RF2 and output stride ("matched"); with the
 onnxruntime backend the references are also exported and run on ONNX Runtime. Weights are random
-(speed does not depend on them); INT8 calibrates on --calibration images or on random images.
+(speed does not depend on them) unless a checkpoint is given; INT8 calibrates on --calibration images
+or on random images.
 """
 
 from __future__ import annotations
@@ -22,12 +27,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_override_argument, add_overwrite_argument, run_tool
 from seg.config import ConfigError
-from seg.deploy.benchmark import BACKENDS, REFERENCES
-from seg.deploy.images import calibration_images
-from seg.deploy.report import benchmark_markdown, plot_benchmark
-from seg.deploy.sweep import parse_entries, run_sweep
+from seg.deploy.backends import BACKENDS, REFERENCES
+from seg.outputs import check_output_file
 
 
 def parse_sizes(values: Sequence[int]) -> list[tuple[int, int]]:
@@ -41,7 +44,10 @@ def parse_sizes(values: Sequence[int]) -> list[tuple[int, int]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "configs", nargs="+", metavar="CONFIG", help="config files (CONFIG@key=value,... for overrides)"
+        "configs",
+        nargs="+",
+        metavar="MODEL",
+        help="config files or checkpoints (their stored config; MODEL@key=value,... for overrides)",
     )
     add_override_argument(parser)
     parser.add_argument(
@@ -75,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="add ONNX Runtime's per-op-type kernel times to ONNX rows"
     )
+    add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     if args.batch < 1 or args.iters < 1 or args.warmup < 0:
@@ -85,8 +92,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ConfigError(
             f"--device {args.device}: the onnxruntime backends run on the CPU here; benchmark them with --device cpu."
         )
-    entries = parse_entries(args.configs, args.overrides)
     sizes = parse_sizes(args.input_size)
+    for option in ("json", "markdown", "plot"):
+        if getattr(args, option):
+            check_output_file(getattr(args, option), f"--{option}", args.overwrite)
+    # Heavy imports after the arguments and outputs are checked.
+    from seg.deploy.images import calibration_images, check_source
+    from seg.deploy.report import benchmark_markdown, plot_benchmark
+    from seg.deploy.sweep import parse_entries, run_sweep, with_distinct_names
+
+    if args.calibration:
+        check_source(args.calibration)
+    entries = with_distinct_names(parse_entries(args.configs, args.overrides))
     calibration = calibration_images(args.calibration, 16) if args.calibration else None
     report = run_sweep(
         entries,

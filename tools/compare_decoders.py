@@ -7,7 +7,11 @@ python tools/compare_decoders.py configs/lraspp_small_toy.py configs/lraspp_smal
 Without CONFIG arguments the paper's lineup is measured: LR-ASPP, R-ASPP and DeepLabV3 on
 MobileNetV3-Large and -Small, and MobileNetV2 R-ASPP (configs/raspp_mobilenetv2_cityscapes.py).
 --checkpoints pairs one checkpoint (or "-") with each config; mIoU is then computed on the config's
-validation split. MAdds: seg.models.complexity (FlopCounterMode, MAdds = FLOPs / 2). The tool prints
+validation split. A CONFIG may also be a checkpoint (its stored config; its mIoU is measured). Two
+entries with the same config name are told apart by their checkpoints' paths in the table and plot.
+The plot shows mIoU against latency for the entries with a checkpoint; with no checkpoint at all it
+shows MAdds instead and says so (in its title and on the console), and entries without one are named
+as left out. Existing --json/--markdown/--plot files are refused unless --overwrite. MAdds: seg.models.complexity (FlopCounterMode, MAdds = FLOPs / 2). The tool prints
 the paper's claim "MobileNetV3-Large LR-ASPP is 34% faster than MobileNetV2 R-ASPP" as measured here.
 """
 
@@ -20,20 +24,32 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_override_argument, add_overwrite_argument, run_tool
 from seg.config import ConfigError, load_config
-from seg.deploy.compare import DEFAULT_LINEUP, compare_decoders, compare_markdown, paper_comparison
-from seg.deploy.report import scatter
-from seg.deploy.sweep import Entry, parse_entries
+from seg.deploy.backends import BACKENDS as ALL_BACKENDS
+from seg.outputs import check_output_file
 
-BACKENDS = ("torch", "torch-channels-last", "onnxruntime", "onnxruntime-int8")
+BACKENDS = tuple(name for name in ALL_BACKENDS if name != "torch-compile")
 REPO = Path(__file__).resolve().parent.parent
 
 
-def entries_from(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]:
+def entries_from(specs: Sequence[str], overrides: Sequence[str]) -> list:
+    from seg.deploy.compare import DEFAULT_LINEUP
+    from seg.deploy.sweep import Entry, parse_entries
+
     if not specs:
         return [Entry(name, load_config(REPO / path, [*overrides, *extra])) for name, path, extra in DEFAULT_LINEUP]
     return parse_entries(specs, overrides)
+
+
+def plot_points(rows: list[dict]) -> tuple[list[tuple[str, float, float]], str, list[str]]:
+    """(label, latency, y) points, the y-axis label, and the models left out: mIoU for rows with a checkpoint; MAdds
+    only when no row has one (then the caller says so)."""
+    with_miou = [r for r in rows if r["miou"] is not None]
+    if not with_miou:
+        return [(r["model"], r["median_ms"], r["madds"] / 1e9) for r in rows], "MAdds (billions)", []
+    left_out = [r["model"] for r in rows if r["miou"] is None]
+    return [(r["model"], r["median_ms"], 100 * r["miou"]) for r in with_miou], "mIoU (%)", left_out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,10 +68,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", help="write the report as JSON")
     parser.add_argument("--markdown", help="write the table as markdown")
     parser.add_argument("--plot", help="PNG scatter: mIoU (or MAdds without checkpoints) against latency")
+    add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    for option in ("json", "markdown", "plot"):
+        if getattr(args, option):
+            check_output_file(getattr(args, option), f"--{option}", args.overwrite)
+    # Heavy imports after the arguments and outputs are checked.
+    from seg.deploy.compare import compare_decoders, compare_markdown, paper_comparison
+    from seg.deploy.report import scatter
+    from seg.deploy.runtime import stored_config
+    from seg.deploy.sweep import with_distinct_names
+    from seg.models.checkpoint import check_model_config
+
     entries = entries_from(args.configs, args.overrides)
-    checkpoints = [None if c == "-" else c for c in args.checkpoints] or [None] * len(entries)
+    checkpoints = [None if c == "-" else c for c in args.checkpoints] or [e.checkpoint for e in entries]
     if len(checkpoints) != len(entries):
         raise ConfigError(
             f"--checkpoints has {len(checkpoints)} items for {len(entries)} configs; give one per config ('-' for none)."
@@ -63,6 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(args.input_size) < 32 or args.iters < 1:
         raise ConfigError(f"--input-size must be at least 32 32 and --iters >= 1; got {args.input_size}, {args.iters}.")
     size = (args.input_size[0], args.input_size[1])
+    for entry, checkpoint in zip(entries, checkpoints, strict=True):
+        if checkpoint and entry.checkpoint is None:  # a config paired with a checkpoint: must describe it
+            stored = stored_config(checkpoint)
+            for note in [] if stored is None else check_model_config(entry.config, stored, checkpoint, entry.name):
+                print(note, file=sys.stderr)
+    checkpoints = [c or e.checkpoint for c, e in zip(checkpoints, entries, strict=True)]
+    entries = with_distinct_names(entries, checkpoints)
     report = compare_decoders(
         entries,
         checkpoints,
@@ -90,12 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(option).parent.mkdir(parents=True, exist_ok=True)
             write(Path(option))
     if args.plot:
-        with_miou = all(row["miou"] is not None for row in report["rows"])
-        points = [
-            (r["model"], r["median_ms"], 100 * r["miou"] if with_miou else r["madds"] / 1e9) for r in report["rows"]
-        ]
-        ylabel = "mIoU (%)" if with_miou else "MAdds (billions)"
-        scatter(points, "median latency (ms)", ylabel, f"{size[0]}x{size[1]}, {args.backend}", args.plot)
+        points, ylabel, left_out = plot_points(report["rows"])
+        title = f"{size[0]}x{size[1]}, {args.backend}"
+        if ylabel.startswith("MAdds"):
+            title += ": MAdds, not mIoU (no checkpoints given)"
+            print(f"note: no checkpoints given, so {args.plot} plots MAdds, not mIoU, against latency")
+        elif left_out:
+            title += f" ({len(left_out)} without a checkpoint not shown)"
+            print(f"note: {args.plot} plots mIoU; left out for lack of a checkpoint: {', '.join(left_out)}")
+        scatter(points, "median latency (ms)", ylabel, title, args.plot)
     return 0
 
 

@@ -1,8 +1,13 @@
 """Export a config's model to ONNX, verify it against PyTorch, optionally quantize it to INT8.
 
+python tools/export_onnx.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt --output small.onnx \
+    --input-size 128 256 --dynamic --int8 --calibration configs/lraspp_small_toy.py
 python tools/export_onnx.py configs/lraspp_large_cityscapes.py CHECKPOINT --output model.onnx --dynamic
-python tools/export_onnx.py configs/lraspp_small_toy.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt \
-    --output small.onnx --input-size 128 256 --dynamic --int8 --calibration configs/lraspp_small_toy.py
+python tools/export_onnx.py configs/lraspp_large_cityscapes.py --output random.onnx   # random weights
+
+A checkpoint rebuilds its own model from the config stored inside it (a config given before it must
+describe the same network); a config alone exports random weights. The export stores the config in its
+metadata, so tools/test.py, infer.py and video_demo.py run the .onnx file without a config either.
 
 The graph maps normalised float images [N, 3, H, W] to logits at the input resolution (or, with
 --labels, uint8 label maps [N, H, W]). The file's metadata carries the class names, their colours and the
@@ -10,8 +15,10 @@ input mean/std, so `load_predictor(None, "model.onnx")` labels correctly without
 After export, ONNX Runtime is checked against eager PyTorch at the export size and, with --dynamic,
 at two more sizes (one not divisible by 32): max |logit difference| <= 1e-3 and argmax agreement
 >= 99.9%, or the tool exits with status 1. --int8 writes OUTPUT.int8.onnx (static QDQ quantization,
-per-channel weights) and reports its precision per op, its agreement with fp32, mIoU of both where
-labels exist, and the speed ratio. docs/deployment.md has the details.
+per-channel weights) and reports its precision per op, its agreement with fp32 and mIoU of both where
+labels exist, on images the calibration did not use (a config's val split; for a folder, every other
+file calibrates and the files between them are checked), and the speed ratio. Existing outputs are
+refused unless --overwrite. docs/deployment.md has the details.
 """
 
 from __future__ import annotations
@@ -21,23 +28,35 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_override_argument, run_tool
-from seg.config import ConfigError, load_config
-from seg.deploy.accuracy import compare_predictions, speed_ratio
-from seg.deploy.export import DEFAULT_OPSET, ExportError, export_onnx, verification_shapes, verify_onnx
-from seg.deploy.images import calibration_images, dataset_samples, folder_images
-from seg.deploy.metadata import model_metadata
-from seg.deploy.quantize import ImageCalibrationReader, quantize_int8
-from seg.deploy.runtime import config_classes, load_predictor
-from seg.models import build_model, load_weights
+from seg.cli import (
+    MODEL_HELP,
+    add_model_mismatch_argument,
+    add_override_argument,
+    add_overwrite_argument,
+    run_tool,
+    split_config,
+)
+from seg.config import ConfigError
+from seg.deploy.backends import DEFAULT_OPSET
+from seg.outputs import check_output_file
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("config", help="a config file, e.g. configs/lraspp_large_cityscapes.py")
-    parser.add_argument("checkpoint", nargs="?", help="a .ckpt or state dict (default: random initialisation)")
+    parser = argparse.ArgumentParser(
+        usage="%(prog)s [CONFIG.py] [CHECKPOINT] --output OUT.onnx [options]",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "model",
+        nargs="+",
+        metavar="[CONFIG] [CHECKPOINT]",
+        help=f"{MODEL_HELP} A config alone exports randomly initialised weights.",
+    )
     parser.add_argument("--output", required=True, help="the .onnx file to write")
+    add_overwrite_argument(parser)
     add_override_argument(parser)
+    add_model_mismatch_argument(parser)
     parser.add_argument(
         "--input-size",
         nargs=2,
@@ -72,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also verify at this size (repeatable; needs --dynamic)",
     )
     parser.add_argument("--no-verify", action="store_true", help="skip the ONNX Runtime parity check")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # options may come between the positionals
     if args.int8 and not args.calibration:
         raise ConfigError(
             "--int8 needs --calibration DIR_OR_CONFIG: a folder of images or a config whose dataset exists."
@@ -83,16 +102,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ConfigError("--check-size needs --dynamic: a fixed-size export only runs at --input-size.")
     if min(args.input_size) < 32:
         raise ConfigError(f"--input-size {args.input_size[0]} {args.input_size[1]} is too small; use at least 32 32.")
+    config_path, rest = split_config(args.model)
+    if len(rest) > 1 or (config_path is None and not rest):
+        parser.error(f"expected [CONFIG.py] [CHECKPOINT] (at least one of them), got {' '.join(args.model)}")
+    checkpoint = rest[0] if rest else None
+    if Path(args.output).suffix.lower() != ".onnx":
+        raise ConfigError(f"--output {args.output} must end in .onnx (e.g. {Path(args.output).with_suffix('.onnx')}).")
+    check_output_file(args.output, "--output", args.overwrite)
+    if args.int8:
+        check_output_file(Path(args.output).with_suffix(".int8.onnx"), "--output (its INT8 file)", args.overwrite)
+        from seg.deploy.images import check_source
 
-    config = load_config(args.config, args.overrides)
+        check_source(args.calibration)
+
+    # Heavy imports after the arguments and outputs are checked.
+    from seg.deploy.export import ExportError, export_onnx, verification_shapes, verify_onnx
+    from seg.deploy.metadata import model_metadata
+    from seg.deploy.runtime import config_classes, resolve_config
+    from seg.models import build_model, load_weights
+
+    config, notes = resolve_config(config_path, checkpoint, args.overrides, args.allow_model_mismatch)
+    for note in notes:
+        print(note, file=sys.stderr)
     model = build_model(config.model)
-    if args.checkpoint:
-        load_weights(model, args.checkpoint)
+    if checkpoint:
+        load_weights(model, checkpoint)
     else:
         print("note: no checkpoint given; exporting randomly initialised weights")
     input_size = (args.input_size[0], args.input_size[1])
     try:
-        metadata = model_metadata(config, config_classes(config))  # class names, colours, input statistics
+        # Class names, colours, input statistics and the whole config: the export rebuilds its predictor alone.
+        metadata = model_metadata(config, config_classes(config))
         output = export_onnx(
             model, args.output, input_size, args.dynamic, args.opset, labels=args.labels, metadata=metadata
         )
@@ -121,10 +161,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[int, int]) -> None:
+    from seg.deploy.accuracy import compare_predictions, speed_ratio
+    from seg.deploy.images import calibration_images, evaluation_samples
+    from seg.deploy.quantize import ImageCalibrationReader, quantize_int8
+    from seg.deploy.runtime import load_predictor
+
     int8_path = output.with_suffix(".int8.onnx")
     fp32 = load_predictor(config, output, input_size=input_size if not args.dynamic else None, threads=args.threads)
-    images = calibration_images(args.calibration, args.calibration_images, args.overrides)
-    print(f"calibrating on {len(images)} images from {args.calibration} ...")
+    skipped: list[str] = []
+    images = calibration_images(args.calibration, args.calibration_images, args.overrides, skipped)
+    source = Path(args.calibration)
+    which = "its train split" if source.suffix == ".py" else "every other file, from the first"
+    print(f"calibrating on {len(images)} images from {args.calibration} ({which}) ...")
     summary = quantize_int8(output, int8_path, ImageCalibrationReader(images, fp32.preprocess))
     print(f"wrote {int8_path}")
     print("  rewrites into int8-capable ops: " + ", ".join(f"{k} x{v}" for k, v in summary.rewrites.items()))
@@ -135,14 +183,9 @@ def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[i
     print("  float data ops left: " + (", ".join(f"{k} x{v}" for k, v in sorted(summary.float_ops.items())) or "none"))
 
     int8 = load_predictor(config, int8_path, input_size=fp32.input_size, threads=args.threads)
-    source = Path(args.calibration)
-    if source.suffix == ".py":
-        eval_config = load_config(source, args.overrides)
-        samples = dataset_samples(eval_config, eval_config.data.val_split, args.eval_images)
-        where = f"{eval_config.data.root} {eval_config.data.val_split} split"
-    else:
-        samples = [(image, None) for image in folder_images(source, args.eval_images)]
-        where = f"{source} (the calibration folder)"
+    samples, where = evaluation_samples(source, args.eval_images, args.overrides, skipped)
+    for line in skipped:
+        print(f"note: skipped an image that cannot be read: {line}", file=sys.stderr)
     result = compare_predictions(fp32, int8, samples, config.data.ignore_index)
     print(f"INT8 vs fp32 on {result.images} images from {where}: argmax agreement {100 * result.agreement:.2f}%")
     if result.miou_reference is not None:

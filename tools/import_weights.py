@@ -17,12 +17,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
-
-from seg.cli import run_tool
-from seg.config import load_config
-from seg.models import build_model, load_weights
-from seg.models.importers import IMPORTERS, import_checkpoint
+from seg.cli import add_overwrite_argument, run_tool
+from seg.config import ConfigError, load_config
+from seg.outputs import check_output_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,17 +30,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", required=True, help="the checkpoint to write")
     parser.add_argument(
         "--source-format",
-        choices=sorted(IMPORTERS),
         default="torchvision",
-        help="which library wrote SOURCE (default: %(default)s)",
+        help="which library wrote SOURCE; seg.models.importers.IMPORTERS lists them (default: %(default)s)",
     )
     parser.add_argument("--config", help="the config whose model SOURCE fits (default: the format's own config)")
+    add_overwrite_argument(parser)
     args = parser.parse_args(argv)
+    output = check_output_file(args.output, "--output", args.overwrite)  # before any tensor is read
+    import torch  # heavy imports after the arguments and the output are checked
+
+    from seg.models import build_model, load_weights
+    from seg.models.importers import IMPORTERS, import_checkpoint
+
+    if args.source_format not in IMPORTERS:
+        raise ConfigError(f"--source-format {args.source_format!r} is not known; use one of {', '.join(IMPORTERS)}.")
     importer = IMPORTERS[args.source_format]
     config_path = Path(args.config) if args.config else REPO / importer.default_config
     config = load_config(config_path)
     checkpoint = import_checkpoint(args.source, config, args.source_format)
-    output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     torch.save(checkpoint, output)
     load_weights(build_model(config.model), output)  # read back through the path every tool uses

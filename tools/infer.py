@@ -1,12 +1,19 @@
-"""Segment images: colour masks (the dataset's palette) and overlays for image files or folders.
+"""Segment images: colour masks and overlays, each with a legend of the classes present, for files or folders.
 
-python tools/infer.py configs/lraspp_small_toy.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt \
-    datasets/toy_cityscapes/leftImg8bit/val --output-dir outputs/infer
-python tools/infer.py CONFIG model.onnx IMAGE.png          # ONNX Runtime, same pre- and postprocessing
+python tools/infer.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt datasets/toy_cityscapes/leftImg8bit/val \
+    --output-dir outputs/infer
+python tools/infer.py model.onnx photos/ IMG_0001.jpg      # ONNX Runtime, same pre- and postprocessing
+python tools/infer.py configs/lraspp_small_toy.py best.ckpt photos/ --legend below --overwrite
 
-For each INPUT image NAME.png it writes NAME_mask.png (class colours) and NAME_overlay.png (the mask
-blended over the image) to --output-dir. Whole-image inference through seg.deploy.Predictor, the
-preprocessing shared by the PyTorch and ONNX Runtime backends.
+For each image it writes NAME_mask.png (the class colours) and NAME_overlay.png (the colours blended
+over the image) under --output-dir, where NAME keeps the image's path relative to the inputs
+(a/frame.png and b/frame.png give a/frame_* and b/frame_*), so no output replaces another. Outputs
+that already exist are refused unless --overwrite. The legend lists the classes present, largest
+first, in a strip beside the picture (--legend below|inside|none). Colours and names are the
+model's dataset's (the classes stored with it), Cityscapes' otherwise.
+
+An image that cannot be read is skipped; the run goes on, names the skipped files at the end and
+exits with status 3. Exit status 2: a bad argument, model or output folder, before any image.
 """
 
 from __future__ import annotations
@@ -16,67 +23,105 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
-import numpy as np
-import torch
-from tqdm import tqdm
+from seg.cli import (
+    EXIT_INCOMPLETE,
+    MODEL_HELP,
+    add_model_mismatch_argument,
+    add_override_argument,
+    add_overwrite_argument,
+    run_tool,
+    split_config,
+)
+from seg.data.render import LEGEND_PLACEMENTS
+from seg.outputs import OutputError, check_output_dir, existing
 
-from seg.cli import add_override_argument, run_tool
-from seg.config import load_config
-from seg.data import read_image
-from seg.data.catalog import CITYSCAPES
-from seg.deploy.runtime import load_predictor, runtime_of
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+OUTPUT_KINDS = ("mask", "overlay")
 
 
-def collect_images(inputs: Sequence[str]) -> list[Path]:
-    """Image files named directly, plus every image under the folders named (recursively), sorted."""
-    images: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            images += sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-        elif path.is_file():
-            images.append(path)
-        else:
-            raise FileNotFoundError(2, "no such image file or folder", str(path))
-    if not images:
-        raise FileNotFoundError(2, f"no images ({', '.join(IMAGE_SUFFIXES)}) found", " ".join(inputs))
-    return images
+def output_paths(out_dir: Path, name: Path) -> dict[str, Path]:
+    """Where an image named ``name`` (its unique relative name, no suffix) has its mask and overlay written."""
+    return {kind: out_dir / name.parent / f"{name.name}_{kind}.png" for kind in OUTPUT_KINDS}
+
+
+def count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("config", help="the config the model was trained with (or WORK_DIR/config.py)")
-    parser.add_argument("checkpoint", help="a .ckpt from tools/train.py, a state dict file or an exported .onnx")
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
+    parser = argparse.ArgumentParser(
+        usage="%(prog)s [CONFIG.py] MODEL INPUT [INPUT ...] [options]",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "items", nargs="+", metavar="[CONFIG] MODEL INPUT", help=f"{MODEL_HELP} INPUT: image files or folders."
+    )
     add_override_argument(parser)
+    add_model_mismatch_argument(parser)
     parser.add_argument(
         "--output-dir", default="outputs/infer", help="where masks and overlays go (default: %(default)s)"
     )
+    add_overwrite_argument(parser)
     parser.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay (default: %(default)s)")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--legend", choices=LEGEND_PLACEMENTS, default="beside", help="where the legend goes (default: %(default)s)"
+    )
+    args = parser.parse_intermixed_args(argv)  # options may come between the positionals
+    config_path, rest = split_config(args.items)
+    if len(rest) < 2:
+        parser.error("expected [CONFIG.py] MODEL INPUT [INPUT ...]: a model file and at least one image or folder")
+    if not 0.0 <= args.alpha <= 1.0:
+        parser.error(f"--alpha {args.alpha} must be in [0, 1]")
+    weights, inputs = rest[0], rest[1:]
+    out_dir = check_output_dir(args.output_dir, "--output-dir")
 
-    config = load_config(args.config, args.overrides)
-    images = collect_images(args.inputs)
-    device = "cuda" if torch.cuda.is_available() and runtime_of(args.checkpoint) == "torch" else "cpu"
-    predictor = load_predictor(config, args.checkpoint, device=device)
-    out_dir = Path(args.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    print(f"{len(images)} images -> {out_dir} ({predictor.describe()})")
-    # The model's own classes (its dataset's, or an export's metadata); ids past the palette stay black.
-    table = np.zeros((256, 3), dtype=np.uint8)
-    palette = (predictor.classes or CITYSCAPES).palette_array()
-    table[: len(palette)] = palette
-    for path in tqdm(images, unit="img"):
-        image = read_image(path)
-        mask = table[predictor.predict(image)]
-        overlay = (image * (1 - args.alpha) + mask * args.alpha).round().astype(np.uint8)
-        for suffix, rgb in (("mask", mask), ("overlay", overlay)):
-            target = out_dir / f"{path.stem}_{suffix}.png"
-            if not cv2.imwrite(str(target), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-                raise FileNotFoundError(2, "cannot write the output (is the folder writable?)", str(target))
+    import cv2  # heavy imports after the arguments are checked
+    import torch
+    from tqdm import tqdm
+
+    from seg.data.catalog import CITYSCAPES
+    from seg.data.images import ImageReadError, list_images, read_image
+    from seg.data.render import SegmentationRenderer
+    from seg.deploy.runtime import load_predictor, resolve_config, runtime_of
+
+    config, notes = resolve_config(config_path, weights, args.overrides, args.allow_model_mismatch)
+    for note in notes:
+        print(note, file=sys.stderr)
+    images = list_images(inputs)
+    if not images:
+        raise FileNotFoundError(2, "no image files (.png, .jpg, ...) in these inputs", " ".join(inputs))
+    targets = [output_paths(out_dir, image.name) for image in images]
+    if not args.overwrite:
+        existing([path for pair in targets for path in pair.values()], "--output-dir")
+    device = "cuda" if torch.cuda.is_available() and runtime_of(weights) == "torch" else "cpu"
+    predictor = load_predictor(config, weights, device=device)
+    classes = predictor.classes or CITYSCAPES
+    renderer = SegmentationRenderer(classes.names, classes.palette_array(), opacity=args.alpha, legend=args.legend)
+    print(f"{count(len(images), 'image')} -> {out_dir} ({predictor.describe()})")
+    skipped: list[str] = []
+    written = 0
+    for image, paths in zip(tqdm(images, unit="img"), targets, strict=True):
+        try:
+            rgb = read_image(image.path)
+        except ImageReadError as error:
+            skipped.append(str(error))
+            continue
+        try:
+            labels = predictor.predict(rgb)
+        except (ValueError, RuntimeError) as error:  # e.g. an image too small for the network: skip it, say why
+            skipped.append(f"Cannot segment image {image.path} ({rgb.shape[1]}x{rgb.shape[0]}): {error}")
+            continue
+        for kind, picture in (("mask", renderer.mask(labels)), ("overlay", renderer.overlay(rgb, labels))):
+            paths[kind].parent.mkdir(parents=True, exist_ok=True)
+            if not cv2.imwrite(str(paths[kind]), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR)):
+                raise OutputError(f"Cannot write {paths[kind]} (the disk may be full); {written} images were done.")
+        written += 1
+    print(f"wrote the masks and overlays of {written} of {count(len(images), 'image')} to {out_dir}")
+    if skipped:
+        print(f"skipped {count(len(skipped), 'image')} (nothing written for them):", file=sys.stderr)
+        for line in skipped:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_INCOMPLETE
     return 0
 
 

@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from seg.cli import run_tool
+from seg.outputs import check_output_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,12 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
     parser.add_argument("--shot-frames", type=int, default=100, help="frames per scene before a cut (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
     args = parser.parse_args(argv)
     if args.frames < 1 or args.shot_frames < 1 or args.fps <= 0 or min(args.size) < 32 or args.seed < 0:
         parser.error(
             "--frames and --shot-frames must be at least 1, --fps positive, --size at least 32 32, --seed >= 0"
         )
-    from seg.video.street import make_street_video  # OpenCV and the scene painter load after the arguments
+    check_output_file(args.output, "output", args.overwrite)  # before any frame is painted
+    from seg.video.street import make_street_video  # imports OpenCV and torch: after the arguments and output
 
     path = make_street_video(args.output, args.frames, tuple(args.size), args.fps, args.shot_frames, args.seed, True)
     print(f"wrote {path}: {args.frames} frames, {args.size[1]}x{args.size[0]} at {args.fps:g} fps, seed {args.seed}")

@@ -6,6 +6,8 @@ python tools/train.py configs/lraspp_large_cityscapes.py --set trainer.devices=4
 Before fitting, both splits are checked without decoding (pairing, header sizes, truncated files; the full
 check is tools/check_dataset.py). The work dir (default work_dirs/<config name>/) receives config.py (the resolved config),
 checkpoints/last.ckpt and best.ckpt, logs/ (TensorBoard and CSV) and metrics.json. More in docs/training.md.
+It is checked before any work: it must be writable, and a fresh run does not replace an earlier run's
+checkpoints there unless --overwrite (--resume auto continues that run instead).
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_override_argument, add_overwrite_argument, run_tool
 from seg.config import load_config
-from seg.engine.train import train
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,10 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="auto|PATH",
         help="continue a run: 'auto' uses WORK_DIR/checkpoints/last.ckpt if it exists, or give a .ckpt path",
     )
+    add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. for log files)")
     args = parser.parse_args(argv)
     config = load_config(args.config, args.overrides)
-    train(config, work_dir=args.work_dir, resume=args.resume, progress=not args.no_progress)
+    from seg.engine.train import train  # imports Lightning: after the arguments and the config are checked
+
+    train(config, work_dir=args.work_dir, resume=args.resume, progress=not args.no_progress, overwrite=args.overwrite)
     return 0
 
 

@@ -1,18 +1,25 @@
 """Segment a video, a folder of frames or a camera and write the Cityscapes-palette overlay video.
 
-    python tools/video_demo.py configs/lraspp_small_toy.py model.onnx street.mp4 --output out.mp4
-    python tools/video_demo.py configs/lraspp_small_cityscapes.py best.ckpt frames/ --side-by-side --smooth 0.6
+    python tools/video_demo.py model.onnx street.mp4 --output out.mp4
+    python tools/video_demo.py best.ckpt frames/ --side-by-side --smooth 0.6 --legend beside
     python tools/video_demo.py configs/lraspp_small_cityscapes.py best.ckpt 0 --show --max-frames 300
+    python tools/video_demo.py configs/lraspp_small_cityscapes.py random street.mp4   # untrained, for timing
+
+A checkpoint or export rebuilds its own model from the config stored inside it; a config file before
+it must describe the same network (--allow-model-mismatch to run it otherwise); 'random' weights need one.
 
 The output keeps the input's frame size and frame rate (a folder of frames has none: --fps, 30 by
-default); with --side-by-side it is twice as wide. Decoding, preprocessing, inference,
+default); with --side-by-side it is twice as wide, and a legend strip (--legend beside or below) makes
+it wider or taller. The legend lists the classes present, largest first (at most a few rows inside
+the frame; --legend none for no legend). Decoding, preprocessing, inference,
 postprocessing, drawing and encoding run in overlapping threads. The report at the end gives
 frames read and written, model FPS (time inside Predictor.infer), end-to-end FPS, the flicker
 (mean fraction of pixels whose label changes between frames) and where and why it stopped.
 Ctrl-C stops reading and finishes the output with the frames done so far.
 
 Exit status: 0 the whole input was processed; 2 a bad argument, config, checkpoint, input or
-output (one message on stderr, nothing written); 1 a failure during the run (the output keeps the
+output (one message on stderr, nothing written; an existing output is refused unless --overwrite,
+and an output that cannot be created is told apart from a missing codec); 1 a failure during the run (the output keeps the
 frames finished before it); 3 the input ended early (truncated or corrupt file, lost camera) and
 the output holds what could be read; 130 interrupted by Ctrl-C, the output holds the frames done.
 """
@@ -24,25 +31,38 @@ import os
 import sys
 from pathlib import Path
 
-from seg.cli import EXIT_USER_ERROR, add_override_argument
+from seg.cli import (
+    EXIT_FAILURE,
+    EXIT_INCOMPLETE,
+    EXIT_USER_ERROR,
+    MODEL_HELP,
+    add_model_mismatch_argument,
+    add_override_argument,
+    add_overwrite_argument,
+    split_config,
+)
 from seg.cli import message as error_message
-from seg.config import load_config
-from seg.deploy.runtime import BACKENDS, load_predictor
+from seg.data.render import LEGEND_PLACEMENTS
+from seg.deploy.backends import BACKENDS, choose_backend
 from seg.errors import UserError
-from seg.video import Renderer, VideoOutput, VideoOutputError, VideoPipeline, open_source, open_window
+from seg.outputs import check_output_file
 
-EXIT_RUN_FAILED, EXIT_INPUT_ENDED_EARLY, EXIT_INTERRUPTED = 1, 3, 130
+EXIT_INTERRUPTED = 130
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("config", help="a config file, e.g. configs/lraspp_small_cityscapes.py")
-    parser.add_argument(
-        "weights",
-        help="a Lightning .ckpt or state dict (torch backend), an .onnx file (onnxruntime backend), or 'random' for "
-        "untrained weights (the speed is the same; for measuring only)",
+    parser = argparse.ArgumentParser(
+        usage="%(prog)s [CONFIG.py] MODEL|random INPUT [options]",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", help="a video file, a folder of frames (sorted by name) or a camera index such as 0")
+    parser.add_argument(
+        "items",
+        nargs="+",
+        metavar="[CONFIG] MODEL INPUT",
+        help=f"{MODEL_HELP} MODEL may be 'random' (untrained weights, same speed; needs a CONFIG). INPUT: a video "
+        "file, a folder of frames (sorted by name) or a camera index such as 0.",
+    )
     parser.add_argument(
         "--output",
         help="output video (default work_dirs/video/<input name>_seg.mp4); if the .mp4 codec is "
@@ -55,6 +75,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--input-size", nargs=2, type=int, metavar=("H", "W"), help="network input size (default: the frame size)"
+    )
+    add_overwrite_argument(parser)
+    parser.add_argument(
+        "--legend",
+        choices=LEGEND_PLACEMENTS,
+        default="inside",
+        help="the classes present, largest first: inside the frame (a few rows, top right; default), in a strip "
+        "beside or below it (a larger video), or none",
     )
     parser.add_argument("--opacity", type=float, default=0.5, help="overlay opacity in [0, 1] (default 0.5)")
     parser.add_argument(
@@ -84,7 +112,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "all cores but one, which is left to decoding, drawing and encoding)",
     )
     add_override_argument(parser)
-    args = parser.parse_args(argv)
+    add_model_mismatch_argument(parser)
+    args = parser.parse_intermixed_args(argv)  # options may come between the positionals
+    args.config, rest = split_config(args.items)
+    if len(rest) != 2:
+        parser.error(f"expected [CONFIG.py] MODEL INPUT, got {' '.join(args.items)}")
+    args.weights, args.input = rest
+    if args.weights == "random" and args.config is None:
+        parser.error("'random' weights need a config first: CONFIG.py random INPUT")
     if not 0.0 <= args.opacity <= 1.0:
         parser.error(f"--opacity {args.opacity} must be in [0, 1]")
     if not 0.0 <= args.smooth < 1.0:
@@ -118,12 +153,22 @@ def run(args: argparse.Namespace) -> int:
     source = output = None
     try:
         if Path(args.input).exists() and output_path.exists() and output_path.resolve() == Path(args.input).resolve():
-            raise VideoOutputError(f"--output {output_path} is the input itself; pick another output file.")
-        config = load_config(args.config, args.overrides)
+            raise UserError(f"--output {output_path} is the input itself; pick another output file.")
+        check_output_file(output_path, "--output", args.overwrite)
+        choose_backend(backend, weights)
+        # Heavy imports after the arguments and the output are checked.
+        from seg.data.catalog import CITYSCAPES
+        from seg.deploy.runtime import load_predictor, resolve_config
+        from seg.video import Renderer, VideoOutput, open_source
+
+        config, notes = resolve_config(args.config, weights, args.overrides, args.allow_model_mismatch)
+        for note in notes:
+            print(note, file=sys.stderr)
         input_size = tuple(args.input_size) if args.input_size else None
         predictor = load_predictor(config, weights, backend=backend, input_size=input_size, threads=args.threads)
         source = open_source(args.input, fps=args.fps)
-        renderer = Renderer(opacity=args.opacity, side_by_side=args.side_by_side)
+        classes = predictor.classes or CITYSCAPES
+        renderer = Renderer(args.opacity, args.side_by_side, args.legend, classes.names, classes.palette_array())
         info = source.info
         output = VideoOutput(output_path, info.fps, renderer.output_size(info.frame_size))
     except (UserError, ValueError, OSError) as error:
@@ -131,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
             source.close()
         print(f"error: {error_message(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
+    from seg.video import VideoPipeline, open_window
+
     try:  # until the pipeline takes over Ctrl-C, an interrupt must not leave the temporary output behind
         show = None
         if args.show:
@@ -141,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"input   {info.name}: {width}x{height} at {info.fps:g} fps ({info.fps_note}){count}", file=sys.stderr)
         print(
             f"model   {config.name} ({'random init' if weights is None else weights}): {predictor.describe()}, "
-            f"{args.threads} inference threads",
+            f"{args.threads} inference thread{'s' if args.threads != 1 else ''}",
             file=sys.stderr,
         )
         print(f"output  {output.path} ({output.codec}{'; ' + output.note if output.note else ''})", file=sys.stderr)
@@ -154,10 +201,10 @@ def run(args: argparse.Namespace) -> int:
     print(report.format())
     if report.error:
         print(f"error: {report.error}", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        return EXIT_FAILURE
     if report.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_INPUT_ENDED_EARLY if report.input_failed else 0
+    return EXIT_INCOMPLETE if report.input_failed else 0
 
 
 if __name__ == "__main__":

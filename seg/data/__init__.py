@@ -1,56 +1,45 @@
-"""Data: the datasets (Cityscapes, ADE20K, Pascal VOC, CamVid, the folder format) and their classes, transforms,
-the dataset checks, the DataModule (the toy Cityscapes generator is in seg.synthetic)."""
+"""Data: the datasets (Cityscapes, ADE20K, Pascal VOC, CamVid, the folder format) and their classes, the user's
+own images, rendering, transforms, the dataset checks, the DataModule (the toy generator is in seg.synthetic).
 
-from seg.data.catalog import ClassSet, dataset_classes
-from seg.data.cityscapes import CityscapesDataset, create_train_id_labels, read_label
-from seg.data.dataset import SegmentationDataset
-from seg.data.datasets import build_dataset
-from seg.data.errors import DatasetError
-from seg.data.io import read_image
-from seg.data.labels import (
-    CLASS_NAMES,
-    IGNORE_INDEX,
-    LABELID_TO_TRAINID,
-    NUM_CLASSES,
-    PALETTE,
-    TRAINID_TO_LABELID,
-    colorize,
-)
-from seg.data.transforms import build_train_transform, build_val_transform
+Every name loads on first use: a tool that only needs ``seg.data.render``'s legend placements or
+``seg.data.images`` while parsing its arguments must not pay for torch, albumentations or Lightning
+(seconds at start-up on the 2-core machine).
+"""
 
-# seg.data.datamodule imports Lightning (2 to 3 s more at start-up on the 2-core machine); tools that only read
-# labels or images (infer, video_demo, export) should not pay for it, so its names load on first use.
-_DATAMODULE_NAMES = ("CityscapesDataModule", "SegmentationDataModule", "per_device_batch_size")
+from importlib import import_module
+
+_NAMES = {
+    "CityscapesDataset": "cityscapes",
+    "create_train_id_labels": "cityscapes",
+    "read_label": "cityscapes",
+    "DatasetError": "errors",
+    "ImageFile": "images",
+    "ImageReadError": "images",
+    "list_images": "images",
+    "read_image": "images",
+    "CLASS_NAMES": "labels",
+    "IGNORE_INDEX": "labels",
+    "LABELID_TO_TRAINID": "labels",
+    "NUM_CLASSES": "labels",
+    "PALETTE": "labels",
+    "TRAINID_TO_LABELID": "labels",
+    "colorize": "labels",
+    "build_train_transform": "transforms",
+    "build_val_transform": "transforms",
+    "CityscapesDataModule": "datamodule",
+    "SegmentationDataModule": "datamodule",
+    "per_device_batch_size": "datamodule",
+    "ClassSet": "catalog",
+    "dataset_classes": "catalog",
+    "SegmentationDataset": "dataset",
+    "build_dataset": "datasets",
+}
 
 
 def __getattr__(name: str):
-    if name in _DATAMODULE_NAMES:
-        from seg.data import datamodule
-
-        return getattr(datamodule, name)
+    if name in _NAMES:
+        return getattr(import_module(f"seg.data.{_NAMES[name]}"), name)
     raise AttributeError(f"module 'seg.data' has no attribute {name!r}")
 
 
-__all__ = [
-    "CLASS_NAMES",
-    "IGNORE_INDEX",
-    "LABELID_TO_TRAINID",
-    "NUM_CLASSES",
-    "PALETTE",
-    "TRAINID_TO_LABELID",
-    "CityscapesDataModule",
-    "CityscapesDataset",
-    "ClassSet",
-    "DatasetError",
-    "SegmentationDataModule",
-    "SegmentationDataset",
-    "build_dataset",
-    "dataset_classes",
-    "build_train_transform",
-    "build_val_transform",
-    "colorize",
-    "create_train_id_labels",
-    "per_device_batch_size",
-    "read_image",
-    "read_label",
-]
+__all__ = sorted(_NAMES)

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from seg.data.errors import DatasetError
+from seg.data.errors import DatasetError, ImageReadError
 
 IGNORE_INDEX = 255
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -108,11 +108,15 @@ def _jpeg_ends_early(data: bytes) -> bool:
     return True
 
 
-def read_bytes(path: Path, kind: str) -> bytes:
+def read_bytes(path: Path, kind: str, fix: str = "") -> bytes:
+    error_type = ImageReadError if kind == "image" else DatasetError
+    end = f" {fix}" if fix else ""
+    if not path.is_file():
+        raise error_type(f"Cannot read {kind} {path}: the file does not exist.{end}")
     try:
         return path.read_bytes()
     except OSError as error:
-        raise DatasetError(f"Cannot read {kind} {path}: {error.strerror or error}.") from None
+        raise error_type(f"Cannot read {kind} {path}: {error.strerror or error}.{end}") from None
 
 
 # ----------------------------------------------------------------------------------------------- images
@@ -121,18 +125,15 @@ def read_bytes(path: Path, kind: str) -> bytes:
 def decode_image(path: str | Path, fix: str = "") -> np.ndarray:
     """The file as OpenCV decodes it (BGR/BGRA/gray, 8 or 16 bit), after the truncation check."""
     path = Path(path)
-    data = read_bytes(path, "image")
+    data = read_bytes(path, "image", fix)
+    end = f" {fix}" if fix else ""
     cut = truncation(data)
     if cut is not None:
-        raise DatasetError(
-            f"Cannot read image {path}: the file is truncated ({cut}). "
-            f"{fix or 'Restore the file from the original data.'}"
-        )
+        raise ImageReadError(f"Cannot read image {path}: the file is truncated ({cut}).{end}")
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise DatasetError(
-            f"Cannot read image {path}: the file is unreadable or not a valid image. "
-            f"{fix or 'Restore the file from the original data.'}"
+        raise ImageReadError(
+            f"Cannot read image {path}: not a valid image file (OpenCV decodes PNG, JPEG, BMP, TIFF, WebP).{end}"
         )
     return image
 
@@ -142,12 +143,14 @@ def to_rgb(image: np.ndarray, path: str | Path) -> np.ndarray:
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
     if image.dtype != np.uint8:
-        raise DatasetError(f"Image {path} has pixel type {image.dtype}; expected 8-bit (or 16-bit) PNG/JPEG.")
+        raise ImageReadError(f"Image {path} has pixel type {image.dtype}; expected 8-bit (or 16-bit) PNG/JPEG.")
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     conversions = {1: cv2.COLOR_GRAY2RGB, 3: cv2.COLOR_BGR2RGB, 4: cv2.COLOR_BGRA2RGB}
     if image.shape[2] not in conversions:
-        raise DatasetError(f"Image {path} has {image.shape[2]} channels; expected 1 (grayscale), 3 (RGB) or 4 (RGBA).")
+        raise ImageReadError(
+            f"Image {path} has {image.shape[2]} channels; expected 1 (grayscale), 3 (RGB) or 4 (RGBA)."
+        )
     return cv2.cvtColor(image, conversions[image.shape[2]])
 
 

@@ -34,8 +34,8 @@ NAME_TO_LABELID: dict[str, int] = {label.name: label.id for label in _CITYSCAPES
 
 
 def colorize(label_map: np.ndarray) -> np.ndarray:
-    """Map a [H, W] trainId array to an RGB uint8 [H, W, 3] image; ignored pixels (255) are black."""
-    label_map = np.asarray(label_map)
-    table = np.zeros((256, 3), dtype=np.uint8)
-    table[:NUM_CLASSES] = PALETTE
-    return table[np.clip(label_map, 0, 255).astype(np.uint8)]
+    """Map a [H, W] trainId array to an RGB uint8 [H, W, 3] image in the Cityscapes palette; ignored pixels (255)
+    are black. Other datasets: ``seg.data.render.colorize(labels, palette)``."""
+    from seg.data.render import colorize as colorize_with
+
+    return colorize_with(label_map, PALETTE)

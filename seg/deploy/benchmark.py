@@ -37,8 +37,6 @@ from .export import export_onnx
 from .quantize import ImageCalibrationReader, quantize_int8
 from .runtime import BACKENDS, load_predictor
 
-REFERENCES = ("stock", "matched")
-
 
 @dataclass(frozen=True)
 class Timing:

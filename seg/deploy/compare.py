@@ -19,7 +19,7 @@ from ..models.complexity import count_complexity
 from .accuracy import evaluate_miou
 from .benchmark import machine_info, model_files, predictor_factory, scratch_dir, summarise, time_interleaved, warm_up
 from .images import dataset_samples, random_images
-from .report import machine_lines
+from .report import machine_lines, threads_text
 from .sweep import Entry
 
 # (name, config file, overrides): configs/ has no Small R-ASPP / DeepLabV3 file, so those swap the backbone.
@@ -119,14 +119,10 @@ def paper_comparison(report: dict) -> str | None:
     size = report["settings"]["input_size"]
     return (
         f"{ours['model']} vs {base['model']} at {size[0]}x{size[1]} ({report['settings']['backend']}, "
-        f"{_threads(report['machine']['threads'])}): {ours['median_ms']:.1f} ms vs {base['median_ms']:.1f} ms, "
+        f"{threads_text(report['machine']['threads'])}): {ours['median_ms']:.1f} ms vs {base['median_ms']:.1f} ms, "
         f"{abs(reduction):.0f}% {'less' if reduction >= 0 else 'more'} latency (speed ratio {ratio:.2f}x); "
         f"the paper reports {PAPER_SPEEDUP_PERCENT}% faster. MAdds {ours['madds'] / 1e9:.2f}B vs {base['madds'] / 1e9:.2f}B."
     )
-
-
-def _threads(count: int) -> str:
-    return f"{count} thread" + ("s" if count != 1 else "")
 
 
 def compare_markdown(report: dict, command: str | None = None) -> str:

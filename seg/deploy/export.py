@@ -25,11 +25,11 @@ import torch
 from torch import nn
 
 from ..errors import Failure
+from .backends import DEFAULT_OPSET
 from .fuse import fold_batchnorm
 from .metadata import write_metadata
 from .runtime import ort_session
 
-DEFAULT_OPSET = 18
 # Parity thresholds of tools/export_onnx.py: max |logit difference| and argmax agreement.
 LOGIT_TOLERANCE = 1e-3
 MIN_AGREEMENT = 0.999

@@ -1,5 +1,5 @@
-"""What an exported model says about itself: class names, overlay colours and input statistics, stored in the
-ONNX file's ``metadata_props`` (string key/value pairs every ONNX tool keeps), so a predictor built from the
+"""What an exported model says about itself: class names, overlay colours, input statistics and the whole config
+it was exported from, stored in the ONNX file's ``metadata_props`` (string key/value pairs every ONNX tool keeps), so a predictor built from the
 file alone normalises its input and labels its output correctly (``seg.deploy.runtime.load_predictor``).
 
 Keys are prefixed ``seg.``; values are JSON. ONNX Runtime hands them back through
@@ -14,14 +14,15 @@ from pathlib import Path
 
 import onnx
 
-from ..config import Config
+from ..config import Config, config_from_dict, config_to_dict
 from ..data.catalog import ClassSet, bit_palette
+from ..models.checkpoint import CheckpointError
 
 CLASS_NAMES = "seg.class_names"
 PALETTE = "seg.palette"
 MEAN = "seg.mean"
 STD = "seg.std"
-CONFIG_NAME = "seg.config"
+CONFIG = "seg.config"  # the whole config (seg.config.config_to_dict), so an export rebuilds its predictor alone
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class ModelInfo:
 def model_metadata(config: Config, classes: ClassSet | None) -> dict[str, str]:
     """The metadata ``tools/export_onnx.py`` writes for a model of ``config`` whose outputs are ``classes``."""
     metadata = {MEAN: json.dumps(list(config.data.mean)), STD: json.dumps(list(config.data.std))}
-    metadata[CONFIG_NAME] = json.dumps(config.name)
+    metadata[CONFIG] = json.dumps(config_to_dict(config))
     if classes is not None:
         metadata[CLASS_NAMES] = json.dumps(list(classes.names))
         metadata[PALETTE] = json.dumps([list(color) for color in classes.palette])
@@ -70,3 +71,17 @@ def model_info(metadata: dict[str, str]) -> ModelInfo:
     mean = tuple(json.loads(metadata[MEAN])) if MEAN in metadata else None
     std = tuple(json.loads(metadata[STD])) if STD in metadata else None
     return ModelInfo(classes, mean, std)  # type: ignore[arg-type]
+
+
+def stored_config(metadata: dict[str, str], path: str | Path) -> Config | None:
+    """The config an export was written from, or None for an .onnx without one (made by another tool)."""
+    value = metadata.get(CONFIG)
+    if value is None:
+        return None
+    data = json.loads(value)
+    if not isinstance(data, dict):  # an early export stored only the config's name
+        return None
+    try:
+        return config_from_dict(data)
+    except (ValueError, TypeError) as error:
+        raise CheckpointError(f"{path} stores a config this version cannot read: {error}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from .profile import profile_markdown
 
 matplotlib.use("Agg")  # files only; no display on servers
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
+from matplotlib.ticker import NullFormatter, NullLocator  # noqa: E402
 
 
 def machine_lines(report: dict, command: str | None = None) -> list[str]:
@@ -84,11 +85,26 @@ def _profile_label(row: dict) -> str:
     return f"{row['model']} / {row['backend']}, OS{row['output_stride']}, {height}x{width}"
 
 
+def threads_text(count: int) -> str:
+    """ "1 thread", "2 threads"."""
+    return f"{count} thread" + ("s" if count != 1 else "")
+
+
 def plot_benchmark(report: dict, path: str | Path) -> Path:
-    """Median latency against output stride, one panel per input size, one line per model and backend."""
+    """Median latency against output stride, one panel per input size, one line per model and backend.
+
+    The legend sits below the panels (never over a line), each label is "model / backend" (unique per
+    line), and the stride axis has ticks only at the strides measured.
+    """
     rows = report["rows"]
     sizes = sorted({tuple(row["input_size"]) for row in rows})
-    figure, axes = plt.subplots(1, len(sizes), figsize=(6 * len(sizes), 4.5), squeeze=False)
+    labels = {f"{row['model']} / {row['backend']}" for row in rows}
+    # As many legend columns as the longest label allows across the figure (~13 characters per inch at 8 pt);
+    # the figure grows by the legend's height so the panels keep theirs.
+    columns = max(1, min(len(labels), int(6 * len(sizes) * 13 / (max(map(len, labels)) + 6))))
+    height = 4.5 + 0.2 * math.ceil(len(labels) / columns)
+    figure, axes = plt.subplots(1, len(sizes), figsize=(6 * len(sizes), height), squeeze=False, layout="constrained")
+    lines: dict[str, object] = {}
     for axis, size in zip(axes[0], sizes, strict=True):
         series: dict[str, list[tuple[int, float]]] = {}
         for row in rows:
@@ -96,36 +112,49 @@ def plot_benchmark(report: dict, path: str | Path) -> Path:
                 series.setdefault(f"{row['model']} / {row['backend']}", []).append(
                     (row["sweep_output_stride"], row["median_ms"])
                 )
-        for label, points in sorted(series.items()):
+        for index, (label, points) in enumerate(sorted(series.items())):
             points.sort()
             style = "--" if "torchvision" in label else "-"
-            axis.plot([p[0] for p in points], [p[1] for p in points], style, marker="o", label=label)
+            (line,) = axis.plot(
+                [p[0] for p in points], [p[1] for p in points], style, marker=_MARKERS[index % len(_MARKERS)],
+                color=f"C{index % 10}", label=label,
+            )  # fmt: skip
+            lines.setdefault(label, line)
+        strides = sorted({stride for points in series.values() for stride, _ in points})
         axis.set(yscale="log", xlabel="output stride", ylabel="median latency (ms)", title=f"{size[0]}x{size[1]}")
         axis.set_xscale("log", base=2)
-        axis.set_xticks([8, 16, 32], labels=["8", "16", "32"])
+        axis.set_xticks(strides, labels=[str(s) for s in strides])
         axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.xaxis.set_minor_locator(NullLocator())
+        axis.set_xlim(strides[0] / 1.4, strides[-1] * 1.4)  # points (and their markers) off the panel's edges
         axis.grid(True, which="both", alpha=0.3)
-    axes[0][-1].legend(fontsize=7, loc="best")
+    figure.legend(list(lines.values()), list(lines), loc="outside lower center", ncols=columns, fontsize=8)
     machine = report["machine"]
-    figure.suptitle(f"{machine['cpu']}, {machine['threads']} threads, batch {report['settings']['batch']}", fontsize=9)
+    figure.suptitle(
+        f"{machine['cpu']}, {threads_text(machine['threads'])}, batch {report['settings']['batch']}", fontsize=9
+    )
     return _save_figure(figure, path)
 
 
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
 def scatter(points: Sequence[tuple[str, float, float]], xlabel: str, ylabel: str, title: str, path: str | Path) -> Path:
-    """Labelled scatter plot of (label, x, y) points."""
-    figure, axis = plt.subplots(figsize=(7, 5))
-    for label, x, y in points:
-        axis.scatter([x], [y])
-        axis.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    """(label, x, y) points, each with its own colour and marker, named in a legend beside the axes (labels never
+    sit on the data)."""
+    figure, axis = plt.subplots(figsize=(9, 5), layout="constrained")
+    for index, (label, x, y) in enumerate(points):
+        axis.scatter([x], [y], s=50, color=f"C{index % 10}", marker=_MARKERS[index % len(_MARKERS)], label=label)
     axis.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    axis.margins(0.15)
     axis.grid(True, alpha=0.3)
+    figure.legend(loc="outside right center", fontsize=8)
     return _save_figure(figure, path)
 
 
 def _save_figure(figure: plt.Figure, path: str | Path) -> Path:
-    figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
+    figure.savefig(path, dpi=120, bbox_inches="tight")  # a long legend widens the file rather than being cut
     plt.close(figure)
     return path

@@ -7,7 +7,7 @@ so benchmarks time exactly the network on any backend; pre- and postprocessing a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,45 +16,87 @@ import onnxruntime as ort
 import torch
 from torch import Tensor
 
-from ..config import Config, ConfigError, EvalConfig
+from ..config import (
+    Config,
+    ConfigError,
+    EvalConfig,
+    apply_overrides,
+    load_config,
+    validate_config,
+)
 from ..data.catalog import ClassSet, dataset_classes
 from ..engine.predictor import Predictor, TorchRunner
-from ..models import build_model, load_weights
+from ..models import CheckpointError, build_model, load_weights, read_checkpoint_config
+from ..models.checkpoint import check_model_config
+from .backends import BACKENDS, RUNTIME_SUFFIXES, Backend, choose_backend, runtime_of
 from .fuse import fold_batchnorm
-from .metadata import model_info
+from .metadata import model_info, read_metadata
+from .metadata import stored_config as metadata_config
+
+__all__ = [
+    "BACKENDS",
+    "RUNTIME_SUFFIXES",
+    "Backend",
+    "OnnxRunner",
+    "load_predictor",
+    "resolve_config",
+    "runtime_of",
+    "stored_config",
+]
 
 
-@dataclass(frozen=True)
-class Backend:
-    """One way to run a model: the runtime that runs it and how."""
-
-    name: str
-    runtime: str  # "torch" runs checkpoints and state dicts; "onnxruntime" runs .onnx files
-    channels_last: bool = False
-    compile: bool = False
-    int8: bool = False  # benchmarks quantize the export first (seg.deploy.quantize)
+def stored_config(weights: str | Path) -> Config | None:
+    """The config stored in a model file: a checkpoint's (tools/train.py), an export's (tools/export_onnx.py)."""
+    if runtime_of(weights) == "onnxruntime":
+        return read_onnx_config(weights)
+    return read_checkpoint_config(weights)
 
 
-# The one list of backends: every tool's --backend / --backends choices come from here.
-BACKENDS: dict[str, Backend] = {
-    backend.name: backend
-    for backend in (
-        Backend("torch", "torch"),
-        Backend("torch-channels-last", "torch", channels_last=True),
-        Backend("torch-compile", "torch", channels_last=True, compile=True),
-        Backend("onnxruntime", "onnxruntime"),
-        Backend("onnxruntime-int8", "onnxruntime", int8=True),
-    )
-}
-# Runtime -> the model-file suffixes it runs (anything else is a checkpoint or state dict for torch).
-RUNTIME_SUFFIXES: dict[str, tuple[str, ...]] = {"onnxruntime": (".onnx",)}
-RUNTIMES = tuple(dict.fromkeys(backend.runtime for backend in BACKENDS.values()))
+def resolve_config(
+    config_path: str | Path | None,
+    weights: str | Path | None,
+    overrides: Sequence[str] = (),
+    allow_model_mismatch: bool = False,
+) -> tuple[Config, list[str]]:
+    """The config to run ``weights`` with, and notes for the user.
+
+    Without ``config_path`` it is the config stored in ``weights`` (the model rebuilds itself) with
+    ``overrides`` applied. With one, the file's; its model section is then compared with the stored
+    one (``seg.models.checkpoint.check_model_config``): a difference that changes the network is an
+    error naming the fix unless ``allow_model_mismatch``.
+    """
+    config = load_config(config_path, overrides) if config_path is not None else None
+    if weights is not None and not Path(weights).is_file():
+        raise CheckpointError(f"Checkpoint {weights} does not exist. Pass a .ckpt written by tools/train.py, a state "
+                              "dict file or an .onnx from tools/export_onnx.py.")  # fmt: skip
+    stored = stored_config(weights) if weights is not None else None
+    if config is None:
+        if stored is None:
+            what = "an export without a stored config" if runtime_of(weights) != "torch" else "a plain state dict"
+            raise CheckpointError(
+                f"Pass the config {weights} was trained with before it ([CONFIG.py] MODEL): it is {what}, so it "
+                "cannot rebuild its model on its own."
+                if weights is not None
+                else "Pass a config or a checkpoint."
+            )
+        config = apply_overrides(stored, overrides, source=str(weights))
+        validate_config(config)
+        source = "--set"
+    else:
+        source = str(config_path)
+    notes = [] if stored is None else check_model_config(config, stored, weights, source, allow_model_mismatch)
+    return config, notes
 
 
-def runtime_of(weights: str | Path | None) -> str:
-    """The runtime that runs ``weights``, from its suffix: an .onnx file runs on ONNX Runtime, the rest on torch."""
-    suffix = Path(weights).suffix.lower() if weights is not None else ""
-    return next((runtime for runtime, suffixes in RUNTIME_SUFFIXES.items() if suffix in suffixes), "torch")
+def read_onnx_config(path: str | Path) -> Config | None:
+    """The config an export was written from (its metadata, seg.deploy.metadata), or None for an .onnx without one."""
+    try:
+        metadata = read_metadata(path)
+    except Exception as error:  # protobuf raises its own DecodeError for a foreign file
+        raise ConfigError(
+            f"{path} cannot be read as an ONNX model ({type(error).__name__}); export it again with tools/export_onnx.py."
+        ) from None
+    return metadata_config(metadata, path)
 
 
 def set_torch_threads(threads: int | None) -> None:
@@ -85,27 +127,13 @@ def load_predictor(
     at (None = each image's own; a fixed-size export uses its own). ``threads`` fixes the intra-op thread
     count (PyTorch's is process-wide). ``eval`` defaults to whole-image, single-scale inference.
     """
-    runtime = runtime_of(weights)
-    if config is None and runtime == "torch":
+    backend = choose_backend(backend, weights)
+    chosen = BACKENDS[backend]
+    if config is None and chosen.runtime == "torch":
         raise ConfigError(
             f"A predictor without a config needs an .onnx file exported by tools/export_onnx.py (it carries the "
-            f"model's classes and input statistics); {weights} is not one. Pass the config the model was trained with."
-        )
-    if backend is None:
-        backend = "torch-channels-last" if runtime == "torch" else runtime
-    if backend not in BACKENDS:
-        raise ConfigError(f"Unknown backend {backend!r}; use one of {', '.join(BACKENDS)}.")
-    chosen = BACKENDS[backend]
-    if chosen.runtime != runtime or (runtime != "torch" and weights is None):
-        if chosen.runtime == "torch":
-            raise ConfigError(
-                f"--backend {backend} cannot run {weights}: it runs checkpoints, and this file runs on {runtime}. "
-                "Leave --backend out (the file picks its runtime)."
-            )
-        suffix = RUNTIME_SUFFIXES[chosen.runtime][0]
-        raise ConfigError(
-            f"backend={backend!r} needs weights=PATH{suffix}, got {weights!r}. "
-            f"Export one with tools/export_onnx.py CONFIG [CHECKPOINT] --output PATH{suffix}."
+            f"model's classes and input statistics); {weights} is not one. Pass the config the model was trained "
+            "with, or use resolve_config to take the one a checkpoint stores."
         )
     if input_size is not None:
         input_size = (int(input_size[0]), int(input_size[1]))
@@ -115,7 +143,6 @@ def load_predictor(
             raise ConfigError(f"The onnxruntime backend runs on the CPU here; got device={device!r}.")
         runner = OnnxRunner(weights, threads)
         return _onnx_predictor(runner, config, input_size, eval, backend)
-    assert config is not None
     num_classes = config.model.num_classes
     model = build_model(config.model)
     if weights is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,26 +30,69 @@ from .benchmark import (
 from .export import export_onnx
 from .images import random_images
 from .profile import profile_onnx
-from .runtime import OnnxRunner
+from .runtime import OnnxRunner, resolve_config
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One model to measure: a display name and its config."""
+    """One model to measure: a display name, its config and, for a trained model, its checkpoint."""
 
     name: str
     config: Config
+    checkpoint: str | None = None
 
 
 def parse_entries(specs: Sequence[str], overrides: Sequence[str]) -> list[Entry]:
-    """``CONFIG`` or ``CONFIG@key=value,key=value`` -> named entries; ``overrides`` apply to every config."""
+    """``CONFIG`` / ``CHECKPOINT`` (its stored config), each optionally ``@key=value,key=value`` -> entries
+    (``with_distinct_names`` makes their names unique); ``overrides`` apply to every entry. A checkpoint's overrides are the point of a sweep (another
+    output stride, say), so they are accepted and noted rather than refused."""
     entries = []
     for spec in specs:
         path, _, extra = spec.partition("@")
         own = [item for item in extra.split(",") if item]
-        config = load_config(path, [*overrides, *own])
-        entries.append(Entry(config.name + (f" [{', '.join(own)}]" if own else ""), config))
+        if path.endswith(".py"):
+            config = load_config(path, [*overrides, *own])
+            entries.append(Entry(_name(config.name, own), config))
+            continue
+        config, notes = resolve_config(None, path, [*overrides, *own], allow_model_mismatch=True)
+        for note in notes:
+            print(note.replace("warning: --allow-model-mismatch: running", "note: measuring"))
+        entries.append(Entry(_name(config.name, own), config, path))
     return entries
+
+
+def with_distinct_names(entries: Sequence[Entry], checkpoints: Sequence[str | None] | None = None) -> list[Entry]:
+    """``entries`` renamed by ``distinct_labels`` (told apart by ``checkpoints``, by default their own), so that
+    names can key rows, tables and plot legends."""
+    details = [e.checkpoint for e in entries] if checkpoints is None else list(checkpoints)
+    labels = distinct_labels([e.name for e in entries], details)
+    return [replace(entry, name=label) for entry, label in zip(entries, labels, strict=True)]
+
+
+def _name(config_name: str, overrides: Sequence[str]) -> str:
+    return config_name + (f" [{', '.join(overrides)}]" if overrides else "")
+
+
+def distinct_labels(names: Sequence[str], details: Sequence[str | None]) -> list[str]:
+    """``names`` made unique for tables and plot legends: a repeated name gets the shortest tail of its
+    ``details`` path that tells it apart (two checkpoints of one config: "toy (a/best.ckpt)", "toy (b/best.ckpt)"),
+    and a number where that is not enough."""
+    labels = list(names)
+    for name in set(names):
+        group = [i for i, n in enumerate(names) if n == name]
+        if len(group) < 2:
+            continue
+        parts = {i: Path(details[i]).parts if details[i] else () for i in group}
+        depth = 1
+        while depth < max(len(p) for p in parts.values()) and len({parts[i][-depth:] for i in group}) < len(group):
+            depth += 1
+        for i in group:
+            if parts[i]:
+                labels[i] = f"{name} ({Path(*parts[i][-depth:])})"
+    repeated = {label for label in labels if labels.count(label) > 1}
+    return [
+        f"{label} #{labels[: i + 1].count(label)}" if label in repeated else label for i, label in enumerate(labels)
+    ]
 
 
 def run_sweep(
@@ -84,7 +127,8 @@ def run_sweep(
             for index, (name, config) in enumerate(configs):
                 workdir = Path(tmp) / f"os{output_stride}_{index}"
                 workdir.mkdir()
-                files[name] = model_files(config, workdir, list(backends), calibration, sizes[0])
+                checkpoint = entries[index].checkpoint
+                files[name] = model_files(config, workdir, list(backends), calibration, sizes[0], checkpoint)
             first = configs[0][1]
             refs = [reference_model(kind, first, sizes[0]) for kind in references if _reference_fits(kind, first)]
             ref_onnx = run.export_references(refs, sizes[0], Path(tmp)) if "onnxruntime" in backends else {}
@@ -111,7 +155,10 @@ def run_sweep(
         "warmup": warmup,
         "iters": iters,
     }
-    settings |= {"device": device, "weights": "random, BatchNorm statistics re-estimated on random images (speed only)"}
+    settings |= {
+        "device": device,
+        "weights": "random, BatchNorm statistics re-estimated on random images (speed only); checkpoint entries: theirs",
+    }
     return {"machine": machine_info(threads, device), "settings": settings, "rows": run.rows}
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import pprint
 import time
 import warnings
@@ -22,7 +23,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 
@@ -41,9 +42,22 @@ from seg.engine.evaluate import metrics_report
 from seg.engine.inference import describe_inference
 from seg.engine.metrics import format_scores_table
 from seg.engine.module import SegmentationModule
-from seg.models import read_checkpoint_config
+from seg.models import CheckpointError, read_checkpoint_config
+from seg.outputs import OutputError, check_output_dir
 
 MONITOR = "val/mIoU"
+
+
+class _NoAdvertisements(logging.Filter):
+    """Drops Lightning's "💡 Tip: ... try installing litlogger / litmodels" lines (2.6 prints them at every start):
+    product advertisements, not information about the run."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("💡 Tip")
+
+
+for _name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero"):
+    logging.getLogger(_name).addFilter(_NoAdvertisements())
 
 
 def default_work_dir(config: Config) -> Path:
@@ -92,7 +106,10 @@ def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.T
         val_check_interval=t.val_every_n_steps,
         check_val_every_n_epoch=None,  # count steps across epochs, not batches within one
         log_every_n_steps=t.log_every_n_steps,
-        callbacks=[best, last, LearningRateMonitor(logging_interval="step")],
+        # An explicit tqdm bar: Lightning's default, RichProgressBar when `rich` is installed, titles the bar
+        # "Epoch 0/-2" under max_epochs=-1 (iteration-based training has no epoch count).
+        callbacks=[best, last, LearningRateMonitor(logging_interval="step")]
+        + ([TQDMProgressBar()] if progress else []),
         logger=[
             TensorBoardLogger(save_dir=work_dir / "logs", name="tensorboard"),
             CSVLogger(save_dir=work_dir / "logs", name="csv"),
@@ -128,17 +145,43 @@ def _check_resume_config(config: Config, checkpoint: Path) -> None:
         )
 
 
+def check_work_dir(config: Config, work_dir: Path, resume: str | None, overwrite: bool = False) -> None:
+    """Before any work: the work dir (and a toy set still to be generated) can be written, and a fresh run does
+    not replace an earlier run's checkpoints unless ``overwrite``."""
+    check_output_dir(work_dir, "--work-dir")
+    if config.data.dataset == "toy" and not (Path(config.data.root) / "leftImg8bit").is_dir():
+        check_output_dir(config.data.root, "data.root (where the toy set is generated)")
+    checkpoints = work_dir / "checkpoints"
+    earlier = [checkpoints / name for name in (LAST, BEST) if (checkpoints / name).is_file()]
+    if resume is None and earlier and not overwrite:
+        try:
+            at = f" (last.ckpt at step {checkpoint_step(earlier[0])})" if earlier[0].name == LAST else ""
+        except CheckpointError:
+            at = " (an unreadable last.ckpt)"
+        raise OutputError(
+            f"Pass --resume auto to continue the earlier run in {work_dir}{at}, --overwrite to start over and replace "
+            f"its checkpoints, or another --work-dir: a fresh run would overwrite {', '.join(p.name for p in earlier)}."
+        )
+
+
 def train(
-    config: Config, work_dir: str | Path | None = None, resume: str | None = None, progress: bool = True
+    config: Config,
+    work_dir: str | Path | None = None,
+    resume: str | None = None,
+    progress: bool = True,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Train ``config``, validate every ``trainer.val_every_n_steps`` steps, return the final metrics.
 
     ``resume``: None (fresh run), ``"auto"`` (``work_dir/checkpoints/last.ckpt`` if present) or a path.
     Resuming restores weights, optimizer, schedule position, step counter and the checkpoint callbacks'
-    best score. Raises ``NonFiniteLossError`` if the loss diverges.
+    best score. A fresh run refuses to replace an earlier run's checkpoints unless ``overwrite``. Raises
+    ``NonFiniteLossError`` if the loss diverges.
     """
     config = validate_training_config(config)
     work_dir = Path(work_dir) if work_dir is not None else default_work_dir(config)
+    if rank_zero_only.rank == 0:
+        check_work_dir(config, work_dir, resume, overwrite)
     ckpt_path = resolve_resume(resume, work_dir)
     start_step = 0
     if ckpt_path is not None:
@@ -152,8 +195,7 @@ def train(
         rank_zero_info(f"--resume auto: no {work_dir / 'checkpoints' / LAST} yet; starting from step 0.")
     elif (work_dir / "checkpoints" / LAST).is_file():
         rank_zero_info(
-            f"{work_dir / 'checkpoints'} holds checkpoints from an earlier run; starting from step 0 and overwriting "
-            "them (use --resume auto to continue it)."
+            f"--overwrite: starting from step 0; the checkpoints in {work_dir / 'checkpoints'} are replaced."
         )
     # seed + start step: a resumed run draws a new shuffling order and new worker seeds rather than
     # replaying the ones the interrupted run already used from step 0.

@@ -1,14 +1,18 @@
-"""Loading trained weights into a Segmentor: Lightning checkpoints or plain state dicts."""
+"""Loading trained weights into a Segmentor (Lightning checkpoints or plain state dicts), and checking that a
+config describes the network a checkpoint was trained as (``check_model_config``): a checkpoint stores its
+whole config, so it can rebuild its own model, and a config that says otherwise is caught before it runs."""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from ..config import Config, ConfigError, config_from_dict
+from ..config import Config, ConfigError, ModelConfig, config_from_dict, load_config
 from ..errors import UserError
 
 
@@ -52,34 +56,120 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     if not (missing or unexpected or misshaped):
         model.load_state_dict(state)
         return model
-    stored = read_checkpoint_config(path)
-    hint = ""
-    classifier = [k for k in misshaped if "classifier" in k]
-    if classifier:
-        key = classifier[0]
-        hint = (
-            f" It was trained for {state[key].shape[0]} classes ({key} {tuple(state[key].shape)}) but the config asks "
-            f"for model.num_classes={own[key].shape[0]}."
-        )
-    if stored is not None:
-        m = stored.model
-        hint += (
-            f" The checkpoint was built with model.backbone={m.backbone!r}, model.head={m.head!r}, "
-            f"model.num_classes={m.num_classes}, model.reduced_tail={m.reduced_tail}, model.head_channels={m.head_channels}, "
-            f"model.width_mult={m.width_mult}, model.tail_expansion={m.tail_expansion!r}, "
-            f"model.low_level_tap={m.low_level_tap!r}, model.gate_bias={m.gate_bias}; use its config (or --set those keys)."
-        )
     details = []
     if missing:
-        details.append(f"missing keys {missing[:5]}{' ...' if len(missing) > 5 else ''}")
+        details.append(f"{len(missing)} weights missing (e.g. {missing[0]})")
     if unexpected:
-        details.append(f"unexpected keys {unexpected[:5]}{' ...' if len(unexpected) > 5 else ''}")
+        details.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
     if misshaped:
+        key = misshaped[0]
         details.append(
-            "shape mismatches "
-            + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in misshaped[:5])
+            f"{len(misshaped)} of another shape (e.g. {key}: {tuple(state[key].shape)} stored, {tuple(own[key].shape)} here)"
         )
-    raise CheckpointError(f"Checkpoint {path} does not fit this model: {'; '.join(details)}.{hint}")
+    stored = read_checkpoint_config(path)
+    if stored is not None:
+        origin = trained_with(path, stored)
+        fix = f"Omit the config (the checkpoint rebuilds its own model) or pass {origin}, which it was trained with"
+    else:
+        fix = f"Pass the config {path} was trained with"
+    classes, built = _stored_classes(state), _stored_classes(own)
+    count = (
+        f" It predicts {classes} classes where this model has {built} (--set model.num_classes={classes})."
+        if classes is not None and built is not None and classes != built
+        else ""
+    )
+    raise CheckpointError(f"{fix}: {path} does not fit this model ({'; '.join(details)}).{count}")
+
+
+def _stored_classes(state: dict[str, torch.Tensor]) -> int | None:
+    """The class count of a state dict: the output channels of its (last) classifier."""
+    keys = sorted(k for k in state if "classifier" in k and k.endswith("weight") and state[k].ndim == 4)
+    return int(state[keys[-1]].shape[0]) if keys else None
+
+
+# --------------------------------------------------------------------------- does a config describe a checkpoint?
+# What a model field that differs from the checkpoint's stored config does to the network:
+# "weights": the weights do not load at all (other layers or shapes); "network": they load but compute something
+# else (the gate pool, the output stride, the atrous rates, and any field added later, to be safe); "none": the
+# field only matters before training (backbone_weights initialises a run; a checkpoint replaces it).
+WEIGHT_FIELDS = frozenset({"backbone", "head", "num_classes", "width_mult", "reduced_tail", "head_channels"})
+INERT_FIELDS = frozenset({"backbone_weights"})
+
+
+@dataclass(frozen=True)
+class ModelDifference:
+    field: str
+    stored: Any
+    given: Any
+
+    @property
+    def effect(self) -> str:
+        if self.field in INERT_FIELDS:
+            return "none"
+        return "weights" if self.field in WEIGHT_FIELDS else "network"
+
+    def __str__(self) -> str:
+        return f"model.{self.field}={self.given!r} (the checkpoint has {self.stored!r})"
+
+
+def model_differences(stored: ModelConfig, given: ModelConfig) -> list[ModelDifference]:
+    """Every model field whose value differs between the checkpoint's config and the one given."""
+    return [
+        ModelDifference(f.name, getattr(stored, f.name), getattr(given, f.name))
+        for f in dataclasses.fields(ModelConfig)
+        if getattr(stored, f.name) != getattr(given, f.name)
+    ]
+
+
+def check_model_config(
+    config: Config, stored: Config, weights: str | Path, source: str, allow_mismatch: bool = False
+) -> list[str]:
+    """Compare ``config.model`` (from ``source``: a config file, or "--set" on the stored config) with the config
+    stored in ``weights``. Returns notes for the user (differences that are harmless, or accepted with
+    ``allow_mismatch``); raises :class:`CheckpointError`, the fix first, for a difference that changes the network.
+    """
+    differences = model_differences(stored.model, config.model)
+    changing = [d for d in differences if d.effect != "none"]
+    notes = [f"note: {d}; it only initialises training, so the checkpoint's weights are used." for d in differences
+             if d.effect == "none"]  # fmt: skip
+    if not changing:
+        return notes
+    listed = "; ".join(str(d) for d in changing)
+    origin = trained_with(weights, stored)
+    if source == "--set":
+        fix = f"Drop the --set overrides of {', '.join(f'model.{d.field}' for d in changing)}"
+    else:
+        fix = f"Omit the config (the checkpoint rebuilds its own model) or pass {origin}, which it was trained with"
+    subject = "--set" if source == "--set" else source
+    if any(d.effect == "weights" for d in changing):
+        raise CheckpointError(
+            f"{fix}: {weights} cannot load under {subject}, whose model differs in its weights' shapes: {listed}."
+        )
+    if not allow_mismatch:
+        raise CheckpointError(
+            f"{fix}: {subject} would run {weights} as another network than it was trained as: {listed}. To run it "
+            "so anyway, pass --allow-model-mismatch."
+        )
+    return [*notes, f"warning: --allow-model-mismatch: running {weights} as {listed}."]
+
+
+def trained_with(weights: str | Path, stored: Config) -> str:
+    """Where the config ``weights`` was trained with can be found: the run's config.py, or configs/NAME.py when
+    either still describes the same model; else the config's name."""
+    weights = Path(weights)
+    candidates = [weights.parent.parent / "config.py", Path("configs") / f"{stored.name}.py"]
+    candidates.append(Path(__file__).resolve().parents[2] / "configs" / f"{stored.name}.py")
+    for candidate in candidates:
+        if candidate.is_file():
+            try:
+                same = not [
+                    d for d in model_differences(stored.model, load_config(candidate).model) if d.effect != "none"
+                ]
+            except UserError:
+                continue
+            if same:
+                return str(candidate)
+    return f"config {stored.name!r}, stored in the checkpoint" if stored.name else "the config stored in the checkpoint"
 
 
 def read_checkpoint_config(path: str | Path) -> Config | None:

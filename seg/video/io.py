@@ -15,9 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from seg.data.images import IMAGE_SUFFIXES, list_images
 from seg.errors import UserError
+from seg.outputs import check_output_file
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 # Tried in order; a codec the OpenCV build lacks (or that writes nothing) falls through to the next.
 # mp4v in .mp4 is what opencv-python ships with; MJPG in .avi needs no external encoder at all.
 CODECS: tuple[tuple[str, str], ...] = (("mp4v", ".mp4"), ("MJPG", ".avi"), ("XVID", ".avi"))
@@ -124,10 +125,10 @@ class FolderSource(FrameSource):
 
     def __init__(self, folder: Path, fps: float) -> None:
         super().__init__()
-        self._files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+        self._files = [image.path for image in list_images([folder], recursive=False)]
         if not self._files:
             raise VideoInputError(
-                f"The folder {folder} holds no image files ({', '.join(IMAGE_EXTENSIONS)}). {_INPUT_HINT}"
+                f"The folder {folder} holds no image files ({', '.join(IMAGE_SUFFIXES)}). {_INPUT_HINT}"
             )
         first = cv2.imread(str(self._files[0]), cv2.IMREAD_COLOR)
         if first is None:
@@ -238,14 +239,9 @@ class VideoOutput:
         self, path: str | Path, fps: float, frame_size: tuple[int, int], codecs: tuple[tuple[str, str], ...] = CODECS
     ) -> None:
         target = Path(path)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise VideoOutputError(
-                f"Cannot create the output folder {target.parent}: {error}. Pick another --output."
-            ) from None
-        if not os.access(target.parent, os.W_OK):
-            raise VideoOutputError(f"The output folder {target.parent} is not writable. Pick another --output.")
+        # A path that cannot be written is told apart from a missing codec: only a writable folder reaches the probes.
+        check_output_file(target, "--output", overwrite=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         self.frame_size = frame_size
         self.fps = fps
         self.frames_written = 0

@@ -87,3 +87,89 @@ def test_compare_tool_table(tmp_path, repo, capsys):
     assert "| raspp_mobilenetv2_cityscapes | 16 | no | 256 |" in table
     assert "the paper reports 34% faster" in table
     assert (tmp_path / "c.png").stat().st_size > 0
+
+
+def test_an_export_stores_its_config_and_runs_without_one(small_export):
+    from seg.deploy.runtime import load_predictor, read_onnx_config, resolve_config
+
+    assert read_onnx_config(small_export.onnx) == small_export.config
+    assert read_onnx_config(small_export.int8) == small_export.config
+    config, notes = resolve_config(None, small_export.onnx)
+    assert config == small_export.config and notes == []
+    assert load_predictor(config, small_export.onnx, threads=1).classes is not None
+
+
+def test_int8_agreement_is_measured_on_images_the_calibration_did_not_see(small_export, tmp_path):
+    import cv2
+    import numpy as np
+
+    from seg.deploy.images import calibration_images, evaluation_samples, folder_halves
+
+    assert "(its train split)" in small_export.log
+    assert re.search(r"INT8 vs fp32 on 4 images from .* val split \(calibration used train\)", small_export.log)
+    for index in range(5):
+        cv2.imwrite(str(tmp_path / f"{index}.png"), np.full((8, 8, 3), 40 * index, dtype=np.uint8))
+    calibration, evaluation = folder_halves(tmp_path)
+    assert [p.name for p in calibration] == ["0.png", "2.png", "4.png"] and [p.name for p in evaluation] == [
+        "1.png",
+        "3.png",
+    ]
+    assert [int(image[0, 0, 0]) for image in calibration_images(tmp_path, 10)] == [0, 80, 160]
+    samples, where = evaluation_samples(tmp_path, 10)
+    assert [int(image[0, 0, 0]) for image, _ in samples] == [40, 120] and "none of them used for calibration" in where
+
+
+def test_benchmark_plot_legend_sits_outside_and_ticks_only_measured_strides(monkeypatch):
+    from seg.deploy import report as report_module
+
+    figures = []
+    monkeypatch.setattr(report_module, "_save_figure", lambda figure, path: figures.append(figure))
+    rows = [
+        {"model": name, "backend": backend, "input_size": [64, 96], "sweep_output_stride": 16, "median_ms": ms}
+        for name, backend, ms in (("a", "torch", 3.0), ("a", "onnxruntime", 2.0), ("torchvision x", "torch", 4.0))
+    ]
+    report_module.plot_benchmark({"rows": rows, "machine": {"cpu": "cpu", "threads": 1}, "settings": {"batch": 1}}, "x")
+    figure = figures[0]
+    assert "1 thread," in figure._suptitle.get_text()
+    assert len(figure.legends) == 1 and figure.axes[0].get_legend() is None  # beside the panels, not on them
+    assert sorted(t.get_text() for t in figure.legends[0].get_texts()) == [
+        "a / onnxruntime",
+        "a / torch",
+        "torchvision x / torch",
+    ]
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["16"]
+
+
+def test_compare_labels_two_checkpoints_of_one_config_apart_and_never_swaps_the_axis_silently():
+    from compare_decoders import plot_points
+
+    from seg.deploy.sweep import distinct_labels
+
+    labels = distinct_labels(["toy", "toy", "other"], ["runs/a/best.ckpt", "runs/b/best.ckpt", None])
+    assert labels == ["toy (a/best.ckpt)", "toy (b/best.ckpt)", "other"]
+    assert distinct_labels(["toy", "toy"], [None, None]) == ["toy #1", "toy #2"]
+    rows = [
+        {"model": "x", "median_ms": 1.0, "madds": 2e9, "miou": 0.5},
+        {"model": "y", "median_ms": 2.0, "madds": 1e9, "miou": None},
+    ]
+    points, ylabel, left_out = plot_points(rows)
+    assert ylabel == "mIoU (%)" and points == [("x", 1.0, 50.0)] and left_out == ["y"]
+    points, ylabel, left_out = plot_points([{**row, "miou": None} for row in rows])
+    assert ylabel == "MAdds (billions)" and len(points) == 2 and left_out == []
+
+
+def test_compare_tool_tells_two_checkpoints_of_one_config_apart(small_export, tmp_path, capsys):
+    import shutil
+
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        shutil.copy(small_export.weights, tmp_path / run / "weights.pt")
+    config = str(small_export.config_path)
+    argv = [config, config, "--checkpoints", str(tmp_path / "a" / "weights.pt"), str(tmp_path / "b" / "weights.pt")]
+    argv += ["--set", *small_export.overrides, f"data.root={small_export.toy_root}", "--input-size", "64", "96"]
+    argv += ["--iters", "1", "--warmup", "0", "--eval-images", "2", "--threads", "1", "--no-progress"]
+    assert compare_main([*argv, "--markdown", str(tmp_path / "c.md")]) == 0
+    table = (tmp_path / "c.md").read_text()
+    assert (
+        "| lraspp_small_cityscapes (a/weights.pt) |" in table and "| lraspp_small_cityscapes (b/weights.pt) |" in table
+    )

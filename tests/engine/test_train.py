@@ -159,3 +159,15 @@ def test_shipped_configs_pass_the_training_checks(path, tmp_path):
     (tmp_path / "classes.txt").write_text("background\nobject\n")  # the folder format's configs read the classes
     overrides = [f"data.root={tmp_path}"] if "folder" in path.name else []
     validate_training_config(load_config(path, overrides))
+
+
+def test_the_progress_bar_is_tqdm_and_never_counts_epochs_to_minus_two(tmp_path):
+    from lightning.pytorch.callbacks import TQDMProgressBar
+
+    from seg.engine.train import build_trainer
+
+    config = tiny_config(tmp_path / "toy")
+    trainer = build_trainer(config, tmp_path / "run", progress=True)
+    # Lightning's default with `rich` installed is RichProgressBar, titled "Epoch 0/-2" under max_epochs=-1.
+    assert type(trainer.progress_bar_callback) is TQDMProgressBar
+    assert build_trainer(config, tmp_path / "run", progress=False).progress_bar_callback is None

@@ -14,7 +14,7 @@ from seg.config import load_config
 from seg.engine.module import SegmentationModule
 from seg.synthetic.toy_cityscapes import make_toy_cityscapes
 
-from .test_train_tool import TINY, TOY_CONFIG, load_tool, run
+from .conftest import TINY, TOY_CONFIG, load_tool, run
 
 
 @pytest.mark.slow

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import class_weights
@@ -37,7 +38,7 @@ def test_non_positive_power_is_refused(capsys):
 def test_toy_config_class_weights_are_what_the_tool_derives_from_the_toy_set(tmp_path):
     """configs/lraspp_small_toy.py carries tools/class_weights.py's output; re-derive it from a fresh toy set."""
     from seg.config import load_config
-    from seg.data.cityscapes import CityscapesDataset
+    from seg.data.datasets import build_dataset
     from seg.data.stats import class_pixel_counts, median_frequency_weights
     from seg.synthetic.toy_cityscapes import make_toy_cityscapes
 
@@ -45,5 +46,7 @@ def test_toy_config_class_weights_are_what_the_tool_derives_from_the_toy_set(tmp
     data = config.data
     # Each image has its own random stream (seed, split, index): the val count does not change the train images.
     root = make_toy_cityscapes(tmp_path / "toy", data.toy_train, 1, data.toy_seed, data.toy_image_size, workers=2)
-    counts = class_pixel_counts(CityscapesDataset(root, data.train_split))
+    counts = class_pixel_counts(
+        build_dataset(replace(data, root=str(root)), data.train_split), config.model.num_classes
+    )
     assert median_frequency_weights(counts, power=0.5) == config.loss.class_weights

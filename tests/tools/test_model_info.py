@@ -3,6 +3,8 @@ from pathlib import Path
 
 import model_info
 
+from seg.cli import run_tool
+
 SMALL = str(Path(__file__).resolve().parents[2] / "configs" / "lraspp_small_cityscapes.py")
 LARGE = str(Path(__file__).resolve().parents[2] / "configs" / "lraspp_large_cityscapes.py")
 
@@ -39,7 +41,8 @@ def test_table_8_output_stride_32_at_the_authors_eval_size(capsys):
 
 
 def test_bad_override_exits_2_with_valid_keys(capsys):
-    assert model_info.run_tool(model_info.main, [SMALL, "--set", "model.outputstride=8"]) == 2
-    assert "Valid keys here: model.backbone" in capsys.readouterr().err
-    assert model_info.run_tool(model_info.main, [SMALL, "--set", "model.output_stride=4"]) == 2
+    assert run_tool(model_info.main, [SMALL, "--set", "model.outputstride=8"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean --set model.output_stride=8?" in err and "valid keys here: model.backbone" in err
+    assert run_tool(model_info.main, [SMALL, "--set", "model.output_stride=4"]) == 2
     assert "model.output_stride=4 is not supported" in capsys.readouterr().err

@@ -21,7 +21,7 @@ def _run(predictor, video: Path, out: Path, renderer: Renderer | None = None, **
 def test_every_frame_in_order_at_the_input_size_and_rate(predictor, tmp_path: Path):
     video = write_video(tmp_path / "in.avi", 20, fps=25.0)
     # Opacity 0 leaves the input visible, so each output frame can be matched to its input frame.
-    report = _run(predictor, video, tmp_path / "out.mp4", Renderer(opacity=0.0, legend=False))
+    report = _run(predictor, video, tmp_path / "out.mp4", Renderer(opacity=0.0, legend="none"))
     assert report.error is None and not report.interrupted and report.stop_reason == "end of the video"
     assert (report.frames_read, report.frames_written, report.last_index) == (20, 20, 19)
     frames, fps = read_video(Path(report.output))

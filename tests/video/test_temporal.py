@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-from seg.video.render import Renderer, classes_present
 from seg.video.temporal import FlickerMeter, ProbabilityEMA
 
 
@@ -42,17 +41,3 @@ def test_smoothing_lowers_flicker_of_noisy_probabilities():
         raw.update(noisy.argmax(0))
         smooth.update(ema(noisy).argmax(0))
     assert smooth.value < 0.5 * raw.value
-
-
-def test_renderer_sizes_and_legend_classes():
-    labels = np.zeros((40, 60), dtype=np.uint8)
-    labels[:10] = 10  # sky
-    labels[0, 0] = 13  # one car pixel: below the legend's 0.1% threshold
-    image = np.full((40, 60, 3), 100, dtype=np.uint8)
-    assert classes_present(labels) == [0, 10]
-    assert Renderer(side_by_side=True)(image, labels, fps=12.5).shape == (40, 120, 3)
-    assert Renderer(side_by_side=True).output_size((40, 60)) == (40, 120)
-    blended = Renderer(opacity=1.0, legend=False)(image, labels)
-    assert tuple(blended[-1, -1]) == (128, 64, 128)  # road's Cityscapes colour at full opacity
-    with pytest.raises(ValueError, match="opacity"):
-        Renderer(opacity=1.5)

@@ -119,3 +119,39 @@ def test_ctrl_c_in_a_subprocess_leaves_a_finished_video(tiny_weights: Path, tmp_
     frames, _ = read_video(out)
     assert 0 < len(frames) < 600 and f"frames written   {len(frames)} " in stdout
     assert not (tmp_path / ".out.partial.mp4").exists()
+
+
+def test_an_unwritable_output_is_not_blamed_on_the_codecs(tiny_weights: Path, tmp_path: Path, capsys):
+    video = write_video(tmp_path / "in.avi", 2)
+    (tmp_path / "file").write_text("x")
+    assert _demo(tiny_weights, video, "--output", str(tmp_path / "file" / "out.mp4")) == 2
+    err = capsys.readouterr().err
+    assert "file/out.mp4 cannot be created" in err and "codec" not in err and "opencv" not in err.lower()
+    (tmp_path / "out.mp4").write_bytes(b"an earlier result")
+    assert _demo(tiny_weights, video, "--output", str(tmp_path / "out.mp4")) == 2
+    assert "already exists; pass --overwrite" in capsys.readouterr().err
+    assert (tmp_path / "out.mp4").read_bytes() == b"an earlier result"
+    assert _demo(tiny_weights, video, "--output", str(tmp_path / "out.mp4"), "--overwrite") == 0
+    assert len(read_video(tmp_path / "out.mp4")[0]) == 2
+
+
+def test_a_checkpoint_with_its_config_runs_alone_and_a_state_dict_asks_for_one(
+    tiny_config, tiny_weights: Path, tmp_path: Path, capsys
+):
+    import torch
+
+    from seg.config import config_to_dict
+
+    state = torch.load(tiny_weights, map_location="cpu")
+    checkpoint = tmp_path / "run.ckpt"
+    torch.save({"state_dict": {f"model.{k}": v for k, v in state.items()},
+                "hyper_parameters": {"config": config_to_dict(tiny_config)}}, checkpoint)  # fmt: skip
+    video = write_video(tmp_path / "in.avi", 3)
+    out = tmp_path / "out.avi"
+    argv = [str(checkpoint), str(video), "--threads", "1", "--output", str(out), "--legend", "below"]
+    assert video_demo.main(argv) == 0
+    frames, _ = read_video(out)
+    assert len(frames) == 3 and frames[0].shape[0] > FRAME_SIZE[0]  # the legend strip below the frame
+    capsys.readouterr()
+    assert video_demo.main([str(tiny_weights), str(video), "--output", str(tmp_path / "x.avi")]) == 2
+    assert "Pass the config" in capsys.readouterr().err and not (tmp_path / "x.avi").exists()
