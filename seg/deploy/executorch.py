@@ -153,8 +153,8 @@ class ExecuTorchRunner:
         meta = self.method.metadata
         if meta.num_inputs() != 1 or meta.num_outputs() != 1:
             raise ValueError(
-                f"ExecuTorch program {path} has {meta.num_inputs()} inputs and {meta.num_outputs()} outputs; seg exports one of each. "
-                "Re-export it."
+                f"ExecuTorch program {path} has {meta.num_inputs()} inputs and {meta.num_outputs()} outputs; "
+                "seg exports one of each. Re-export it."
             )
         # For a dynamic program these are the upper bounds the memory plan was made for.
         self.max_shape = tuple(meta.input_tensor_meta(0).sizes())
