@@ -23,9 +23,23 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 # Marks a non-uniform cell in the cell label map; real labels are below it (uint8 label maps, <= 255 classes).
 BOUNDARY = 255
+
+
+class LowResolutionLogits(nn.Module):
+    """Wraps a segmentor so the graph ends at the decoder's logits (stride 8 for LR-ASPP), before the final
+    resize: the export option for :func:`label_map`. ``Segmentor.forward`` is ``resize(head(backbone(x)))``;
+    this is its first half, so the two stay one computation."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.model.head(self.model.backbone(images))
 
 
 def bilinear_taps(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,13 +1,19 @@
 """Label maps from low-resolution logits: equal to the full-resolution bilinear argmax, without its memory."""
 
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from seg.deploy.labelmap import bilinear_taps, label_map, label_map_exact
+from seg.config import load_config
+from seg.deploy.labelmap import LowResolutionLogits, bilinear_taps, label_map, label_map_exact
+from seg.deploy.synthetic import settle_batchnorm
+from seg.models import build_model
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def smooth_logits(batch: int, classes: int, size: tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -63,3 +69,16 @@ def test_taps_reproduce_pytorch_bilinear_resize():
 def test_rejects_logits_without_a_batch_axis():
     with pytest.raises(ValueError, match=r"\[N, C, h, w\]"):
         label_map(np.zeros((3, 4, 4), np.float32), (8, 8))
+
+
+def test_low_resolution_export_wrapper_gives_the_full_models_labels():
+    """The segmentor's labels (its own final bilinear resize, then argmax) from the stride-8 logits alone."""
+    config = load_config(REPO / "configs" / "lraspp_small_cityscapes.py", ["model.width_mult=0.35"])
+    torch.manual_seed(0)
+    model = settle_batchnorm(build_model(config.model), input_size=(64, 128), batches=1)
+    images = torch.randn(2, 3, 67, 130)
+    with torch.inference_mode():
+        low = LowResolutionLogits(model)(images).numpy()
+        full = model(images).argmax(1).numpy()
+    assert low.shape == (2, 19, 9, 17)  # stride 8, rounded up by each stride-2 convolution
+    assert (label_map(low, (67, 130)) == full).mean() >= 0.9999
