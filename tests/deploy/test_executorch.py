@@ -98,9 +98,9 @@ def test_int8_agrees_with_fp32(exported):
     _, static, _, int8 = exported
     runner = ExecuTorchRunner(int8, threads=1)
     assert runner.int8 and "INT8" in runner.description and runner.static_size() == SIZE
-    # Measured 0.97 on held-out ramp images with this tiny random-weight model (1.0 would mean no quantization).
+    # Measured 0.986 on these held-out ramp images with this tiny random-weight model (1.0: nothing quantized).
     agreement = runner_agreement(runner, ExecuTorchRunner(static, threads=1), ramp_images(4, seed=1))
-    assert 0.9 <= agreement < 1.0
+    assert 0.97 <= agreement < 1.0
 
 
 def test_export_argument_errors(tmp_path):

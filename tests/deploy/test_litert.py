@@ -94,9 +94,9 @@ def test_int8_agrees_with_fp32_and_keeps_float_logits(exported):
     assert runner.output_quantization is None
     logits = runner(ramp_images(1, seed=5)[0])
     assert logits.dtype == np.float32 and len(np.unique(logits)) > 256
-    # Measured 0.98 on held-out ramp images with this tiny random-weight model (1.0 would mean no quantization).
+    # Measured 0.990 on these held-out ramp images with this tiny random-weight model (1.0: nothing quantized).
     agreement = runner_agreement(runner, LiteRTRunner(fp32, threads=1), ramp_images(4, seed=1))
-    assert 0.9 <= agreement < 1.0
+    assert 0.975 <= agreement < 1.0
 
 
 def test_missing_file_names_the_export(tmp_path):
