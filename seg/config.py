@@ -383,9 +383,15 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     return _from_dict(Config, data)
 
 
+# Fields that earlier versions wrote into checkpoints and resolved configs and that are gone now; reading an
+# old file drops them. data.num_classes: the class count lives only in model.num_classes since issue 9.
+REMOVED_FIELDS: dict[str, frozenset[str]] = {"DataConfig": frozenset({"num_classes"})}
+
+
 def _from_dict(cls: type, data: dict[str, Any]) -> Any:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
+    data = {key: value for key, value in data.items() if key not in REMOVED_FIELDS.get(cls.__name__, ())}
     unknown = set(data) - names
     if unknown:
         raise ConfigError(f"Unknown {cls.__name__} fields {sorted(unknown)}; valid fields: {sorted(names)}.")

@@ -1,200 +1,21 @@
-"""Export a config's model to ONNX, verify it against PyTorch, optionally quantize it to INT8.
+"""Export to ONNX: tools/export.py with --format onnx (kept so existing command lines keep working).
 
-python tools/export_onnx.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt --output small.onnx \
-    --input-size 128 256 --dynamic --int8 --calibration configs/lraspp_small_toy.py
-python tools/export_onnx.py configs/lraspp_large_cityscapes.py CHECKPOINT --output model.onnx --dynamic
-python tools/export_onnx.py configs/lraspp_large_cityscapes.py --output random.onnx   # random weights
-
-A checkpoint rebuilds its own model from the config stored inside it (a config given before it must
-describe the same network); a config alone exports random weights. The export stores the config in its
-metadata, so tools/test.py, infer.py and video_demo.py run the .onnx file without a config either.
-
-The graph maps normalised float images [N, 3, H, W] to logits at the input resolution (or, with
---labels, uint8 label maps [N, H, W]). The file's metadata carries the class names, their colours and the
-input mean/std, so `load_predictor(None, "model.onnx")` labels correctly without the config. With --dynamic, batch, height and width are symbolic.
-After export, ONNX Runtime is checked against eager PyTorch at the export size and, with --dynamic,
-at two more sizes (one not divisible by 32): max |logit difference| <= 1e-3 and argmax agreement
->= 99.9%, or the tool exits with status 1. --int8 writes OUTPUT.int8.onnx (static QDQ quantization,
-per-channel weights) and reports its precision per op, its agreement with fp32 and mIoU of both where
-labels exist, on images the calibration did not use (a config's val split; for a folder, every other
-file calibrates and the files between them are checked), and the speed ratio. Existing outputs are
-refused unless --overwrite. docs/deployment.md has the details.
+python tools/export_onnx.py [CONFIG.py] [CHECKPOINT] --output model.onnx [--dynamic] [--int8 --calibration DIR]
+`python tools/export.py --help` lists every option.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from seg.cli import (
-    MODEL_HELP,
-    add_model_mismatch_argument,
-    add_override_argument,
-    add_overwrite_argument,
-    run_tool,
-    split_config,
-)
-from seg.config import ConfigError
-from seg.deploy.backends import DEFAULT_OPSET
-from seg.outputs import check_output_file
+import export
+
+from seg.cli import run_tool
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        usage="%(prog)s [CONFIG.py] [CHECKPOINT] --output OUT.onnx [options]",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "model",
-        nargs="+",
-        metavar="[CONFIG] [CHECKPOINT]",
-        help=f"{MODEL_HELP} A config alone exports randomly initialised weights.",
-    )
-    parser.add_argument("--output", required=True, help="the .onnx file to write")
-    add_overwrite_argument(parser)
-    add_override_argument(parser)
-    add_model_mismatch_argument(parser)
-    parser.add_argument(
-        "--input-size",
-        nargs=2,
-        type=int,
-        default=(512, 1024),
-        metavar=("H", "W"),
-        help="export size (default: 512 1024)",
-    )
-    parser.add_argument("--dynamic", action="store_true", help="symbolic batch, height and width")
-    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset (default: %(default)s)")
-    parser.add_argument("--labels", action="store_true", help="end the graph in the argmax: uint8 label maps")
-    parser.add_argument("--int8", action="store_true", help="also write OUTPUT.int8.onnx (static INT8, QDQ)")
-    parser.add_argument(
-        "--calibration",
-        metavar="DIR_OR_CONFIG",
-        help="INT8 calibration images: a folder, or a config (its train split; --set applies)",
-    )
-    parser.add_argument(
-        "--calibration-images", type=int, default=32, help="images used to calibrate (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--eval-images", type=int, default=50, help="images for the INT8 agreement / mIoU check (default: %(default)s)"
-    )
-    parser.add_argument("--threads", type=int, help="ONNX Runtime and PyTorch threads for the checks")
-    parser.add_argument(
-        "--check-size",
-        nargs=2,
-        type=int,
-        action="append",
-        default=[],
-        metavar=("H", "W"),
-        help="also verify at this size (repeatable; needs --dynamic)",
-    )
-    parser.add_argument("--no-verify", action="store_true", help="skip the ONNX Runtime parity check")
-    args = parser.parse_intermixed_args(argv)  # options may come between the positionals
-    if args.int8 and not args.calibration:
-        raise ConfigError(
-            "--int8 needs --calibration DIR_OR_CONFIG: a folder of images or a config whose dataset exists."
-        )
-    if args.int8 and args.labels:
-        raise ConfigError("--int8 quantizes a logits graph; drop --labels (the Predictor applies the argmax).")
-    if args.check_size and not args.dynamic:
-        raise ConfigError("--check-size needs --dynamic: a fixed-size export only runs at --input-size.")
-    if min(args.input_size) < 32:
-        raise ConfigError(f"--input-size {args.input_size[0]} {args.input_size[1]} is too small; use at least 32 32.")
-    config_path, rest = split_config(args.model)
-    if len(rest) > 1 or (config_path is None and not rest):
-        parser.error(f"expected [CONFIG.py] [CHECKPOINT] (at least one of them), got {' '.join(args.model)}")
-    checkpoint = rest[0] if rest else None
-    if Path(args.output).suffix.lower() != ".onnx":
-        raise ConfigError(f"--output {args.output} must end in .onnx (e.g. {Path(args.output).with_suffix('.onnx')}).")
-    check_output_file(args.output, "--output", args.overwrite)
-    if args.int8:
-        check_output_file(Path(args.output).with_suffix(".int8.onnx"), "--output (its INT8 file)", args.overwrite)
-        from seg.deploy.images import check_source
-
-        check_source(args.calibration)
-
-    # Heavy imports after the arguments and outputs are checked.
-    from seg.deploy.export import ExportError, export_onnx, verification_shapes, verify_onnx
-    from seg.deploy.metadata import model_metadata
-    from seg.deploy.runtime import config_classes, resolve_config
-    from seg.models import build_model, load_weights
-
-    config, notes = resolve_config(config_path, checkpoint, args.overrides, args.allow_model_mismatch)
-    for note in notes:
-        print(note, file=sys.stderr)
-    model = build_model(config.model)
-    if checkpoint:
-        load_weights(model, checkpoint)
-    else:
-        print("note: no checkpoint given; exporting randomly initialised weights")
-    input_size = (args.input_size[0], args.input_size[1])
-    try:
-        # Class names, colours, input statistics and the whole config: the export rebuilds its predictor alone.
-        metadata = model_metadata(config, config_classes(config))
-        output = export_onnx(
-            model, args.output, input_size, args.dynamic, args.opset, labels=args.labels, metadata=metadata
-        )
-    except ExportError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    axes = "dynamic batch, height and width" if args.dynamic else f"fixed 1x3x{input_size[0]}x{input_size[1]}"
-    print(f"exported {output} ({axes}, opset {args.opset}, {'label maps' if args.labels else 'logits'})")
-
-    if not args.no_verify:
-        shapes = verification_shapes(input_size, args.dynamic) + [(1, (h, w)) for h, w in args.check_size]
-        results = verify_onnx(model, output, shapes, threads=args.threads)
-        print("ONNX Runtime vs PyTorch (eager, BatchNorm not folded):")
-        for result in results:
-            print(f"  {result.line()}  {'ok' if result.ok() else 'FAILED'}")
-        if not all(result.ok() for result in results):
-            message = f"{output} does not match PyTorch beyond tolerance (logits 1e-3 abs, argmax agreement 99.9%)."
-            print(
-                f"error: {message} Re-export with --opset {DEFAULT_OPSET} or report the failing size.", file=sys.stderr
-            )
-            return 1
-
-    if args.int8:
-        quantize(args, config, output, input_size)
-    return 0
-
-
-def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[int, int]) -> None:
-    from seg.deploy.accuracy import compare_predictions, speed_ratio
-    from seg.deploy.images import calibration_images, evaluation_samples
-    from seg.deploy.quantize import ImageCalibrationReader, quantize_int8
-    from seg.deploy.runtime import load_predictor
-
-    int8_path = output.with_suffix(".int8.onnx")
-    fp32 = load_predictor(config, output, input_size=input_size if not args.dynamic else None, threads=args.threads)
-    skipped: list[str] = []
-    images = calibration_images(args.calibration, args.calibration_images, args.overrides, skipped)
-    source = Path(args.calibration)
-    which = "its train split" if source.suffix == ".py" else "every other file, from the first"
-    print(f"calibrating on {len(images)} images from {args.calibration} ({which}) ...")
-    summary = quantize_int8(output, int8_path, ImageCalibrationReader(images, fp32.preprocess))
-    print(f"wrote {int8_path}")
-    print("  rewrites into int8-capable ops: " + ", ".join(f"{k} x{v}" for k, v in summary.rewrites.items()))
-    print(
-        f"  kept in float on purpose (decoder classifiers, their sum, the final resize): {len(summary.kept_float)} nodes"
-    )
-    print("  ONNX Runtime int8 kernels: " + ", ".join(f"{k} x{v}" for k, v in sorted(summary.int8_ops.items())))
-    print("  float data ops left: " + (", ".join(f"{k} x{v}" for k, v in sorted(summary.float_ops.items())) or "none"))
-
-    int8 = load_predictor(config, int8_path, input_size=fp32.input_size, threads=args.threads)
-    samples, where = evaluation_samples(source, args.eval_images, args.overrides, skipped)
-    for line in skipped:
-        print(f"note: skipped an image that cannot be read: {line}", file=sys.stderr)
-    result = compare_predictions(fp32, int8, samples, config.data.ignore_index)
-    print(f"INT8 vs fp32 on {result.images} images from {where}: argmax agreement {100 * result.agreement:.2f}%")
-    if result.miou_reference is not None:
-        print(f"  mIoU fp32 {100 * result.miou_reference:.2f}, INT8 {100 * result.miou_candidate:.2f}")
-    size = fp32.input_size or input_size
-    fp32_ms, int8_ms = speed_ratio(fp32, int8, size)
-    print(
-        f"  latency at {size[0]}x{size[1]}, batch 1: fp32 {fp32_ms:.1f} ms, INT8 {int8_ms:.1f} ms ({fp32_ms / int8_ms:.2f}x)"
-    )
+    return export.main(["--format", "onnx", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

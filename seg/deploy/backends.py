@@ -32,10 +32,23 @@ BACKENDS: dict[str, Backend] = {
         Backend("torch-compile", "torch", channels_last=True, compile=True),
         Backend("onnxruntime", "onnxruntime"),
         Backend("onnxruntime-int8", "onnxruntime", int8=True),
+        # The mobile runtimes (extras .[litert] / .[executorch]; seg/deploy/litert.py, seg/deploy/executorch.py).
+        Backend("litert", "litert"),
+        Backend("litert-int8", "litert", int8=True),
+        Backend("executorch", "executorch"),
+        Backend("executorch-int8", "executorch", int8=True),
     )
 }
 # Runtime -> the model-file suffixes it runs (anything else is a checkpoint or state dict for torch).
-RUNTIME_SUFFIXES: dict[str, tuple[str, ...]] = {"onnxruntime": (".onnx",)}
+RUNTIME_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "onnxruntime": (".onnx",),
+    "litert": (".tflite",),
+    "executorch": (".pte",),
+}
+# tools/export.py --format -> the runtime that runs the file it writes.
+FORMATS: dict[str, str] = {"onnx": "onnxruntime", "litert": "litert", "executorch": "executorch"}
+# What each runtime needs installed beyond the base (tools name the extra when it is missing).
+RUNTIME_EXTRAS: dict[str, str] = {"litert": "litert", "executorch": "executorch"}
 RUNTIMES = tuple(dict.fromkeys(backend.runtime for backend in BACKENDS.values()))
 # The ONNX opset tools/export_onnx.py writes (torch.onnx.export with dynamo=True).
 DEFAULT_OPSET = 18
@@ -66,6 +79,7 @@ def choose_backend(backend: str | None, weights: str | Path | None) -> str:
         suffix = RUNTIME_SUFFIXES[chosen.runtime][0]
         raise ConfigError(
             f"backend={backend!r} needs weights=PATH{suffix}, got {weights!r}. "
-            f"Export one with tools/export_onnx.py [CONFIG] [CHECKPOINT] --output PATH{suffix}."
+            "Export one with tools/export.py [CONFIG] [CHECKPOINT] "
+            f"--format {next(f for f, r in FORMATS.items() if r == chosen.runtime)} --output PATH{suffix}."
         )
     return backend

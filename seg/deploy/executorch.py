@@ -29,8 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..models.fuse import fold_batchnorm
 from .export import ExportError
+from .fuse import fold_batchnorm
 
 # The smallest side a dynamic export accepts: the encoder's stride-32 stage needs at least one pixel.
 MIN_SIDE = 32
@@ -163,7 +163,10 @@ class ExecuTorchRunner:
         version = __version__.split("+")[0]
         self.description = f"ExecuTorch {version} XNNPACK, {'INT8' if self.int8 else 'fp32'}"
 
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
+    def __call__(self, batch: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+        """Logits for ``batch``, as a tensor for a tensor (the Predictor's runners) and an array for an array."""
+        if isinstance(batch, torch.Tensor):
+            return torch.from_numpy(self(batch.detach().cpu().numpy()))
         images = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))
         if images.ndim != 4 or any(got > most for got, most in zip(images.shape, self.max_shape, strict=True)):
             raise ValueError(

@@ -31,8 +31,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..models.fuse import fold_batchnorm
 from .export import ExportError
+from .fuse import fold_batchnorm
 
 # The name litert-torch gives the one signature of a converted module.
 SIGNATURE = "serving_default"
@@ -114,7 +114,10 @@ class LiteRTRunner:
         version = getattr(ai_edge_litert, "__version__", "")
         self.description = f"LiteRT {version} XNNPACK, {'INT8' if self.int8 else 'fp32'}".replace("  ", " ")
 
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
+    def __call__(self, batch: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+        """Logits for ``batch``, as a tensor for a tensor (the Predictor's runners) and an array for an array."""
+        if isinstance(batch, torch.Tensor):
+            return torch.from_numpy(self(batch.detach().cpu().numpy()))
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         size = self.static_size()
         if batch.ndim != 4 or batch.shape[1] != 3 or (size is not None and batch.shape[2:] != size):

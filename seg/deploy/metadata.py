@@ -44,8 +44,19 @@ def model_metadata(config: Config, classes: ClassSet | None) -> dict[str, str]:
     return metadata
 
 
+def sidecar(path: str | Path) -> Path:
+    """Where a .tflite or .pte keeps the same metadata: ``FILE.json`` beside it (an app ships it as its labels file)."""
+    path = Path(path)
+    return path.with_name(path.name + ".json")
+
+
 def write_metadata(path: str | Path, metadata: dict[str, str]) -> None:
-    """Set ``metadata`` on the ONNX file at ``path`` (replacing keys it already has), in place."""
+    """Set ``metadata`` on the model file at ``path`` (replacing keys it already has): an ONNX file's own
+    ``metadata_props``; for a .tflite or .pte, the JSON file beside it (``sidecar``)."""
+    if Path(path).suffix.lower() != ".onnx":
+        merged = {**read_metadata(path), **metadata}
+        sidecar(path).write_text(json.dumps(merged, indent=1) + "\n")
+        return
     model = onnx.load(str(path), load_external_data=False)
     kept = [(prop.key, prop.value) for prop in model.metadata_props if prop.key not in metadata]
     del model.metadata_props[:]
@@ -55,6 +66,10 @@ def write_metadata(path: str | Path, metadata: dict[str, str]) -> None:
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:
+    """The ``seg.`` metadata of a model file (ONNX props, or the sidecar of a .tflite / .pte); {} when it has none."""
+    if Path(path).suffix.lower() != ".onnx":
+        side = sidecar(path)
+        return json.loads(side.read_text()) if side.is_file() else {}
     model = onnx.load(str(path), load_external_data=False)
     return {prop.key: prop.value for prop in model.metadata_props}
 

@@ -25,10 +25,10 @@ from ..config import (
     validate_config,
 )
 from ..data.catalog import ClassSet, dataset_classes
-from ..engine.predictor import Predictor, TorchRunner
+from ..engine.predictor import Predictor, Runner, TorchRunner
 from ..models import CheckpointError, build_model, load_weights, read_checkpoint_config
 from ..models.checkpoint import check_model_config
-from .backends import BACKENDS, RUNTIME_SUFFIXES, Backend, choose_backend, runtime_of
+from .backends import BACKENDS, RUNTIME_EXTRAS, RUNTIME_SUFFIXES, Backend, choose_backend, runtime_of
 from .fuse import fold_batchnorm
 from .metadata import model_info, read_metadata
 from .metadata import stored_config as metadata_config
@@ -47,7 +47,7 @@ __all__ = [
 
 def stored_config(weights: str | Path) -> Config | None:
     """The config stored in a model file: a checkpoint's (tools/train.py), an export's (tools/export_onnx.py)."""
-    if runtime_of(weights) == "onnxruntime":
+    if runtime_of(weights) != "torch":
         return read_onnx_config(weights)
     return read_checkpoint_config(weights)
 
@@ -89,7 +89,8 @@ def resolve_config(
 
 
 def read_onnx_config(path: str | Path) -> Config | None:
-    """The config an export was written from (its metadata, seg.deploy.metadata), or None for an .onnx without one."""
+    """The config an export was written from (its metadata, seg.deploy.metadata: an .onnx file's own, a .tflite's
+    or .pte's sidecar), or None for an export without one."""
     try:
         metadata = read_metadata(path)
     except Exception as error:  # protobuf raises its own DecodeError for a foreign file
@@ -138,11 +139,11 @@ def load_predictor(
     if input_size is not None:
         input_size = (int(input_size[0]), int(input_size[1]))
     set_torch_threads(threads)  # pre- and postprocessing run on PyTorch for every backend
-    if chosen.runtime == "onnxruntime":
+    if chosen.runtime != "torch":
         if device != "cpu":
-            raise ConfigError(f"The onnxruntime backend runs on the CPU here; got device={device!r}.")
-        runner = OnnxRunner(weights, threads)
-        return _onnx_predictor(runner, config, input_size, eval, backend)
+            raise ConfigError(f"The {chosen.runtime} backend runs on the CPU here; got device={device!r}.")
+        runner = file_runner(chosen.runtime, weights, threads)
+        return _file_predictor(runner, config, input_size, eval, backend)
     num_classes = config.model.num_classes
     model = build_model(config.model)
     if weights is not None:
@@ -157,8 +158,29 @@ def load_predictor(
     )
 
 
-def _onnx_predictor(
-    runner: OnnxRunner,
+def file_runner(runtime: str, path: str | Path, threads: int | None) -> Runner:
+    """The runner of an exported file on ``runtime``; a mobile runtime that is not installed names its extra."""
+    if runtime == "onnxruntime":
+        return OnnxRunner(path, threads)
+    if not Path(path).is_file():
+        raise FileNotFoundError(2, f"{runtime} model does not exist (export one with tools/export.py)", str(path))
+    try:
+        if runtime == "litert":
+            from .litert import LiteRTRunner as runner_class
+        else:
+            from .executorch import ExecuTorchRunner as runner_class
+    except ImportError as error:
+        raise ConfigError(
+            f"{path} runs on {runtime}, which is not installed ({error}); install it with "
+            f'pip install -e ".[{RUNTIME_EXTRAS[runtime]}]" (docs/deployment.md).'
+        ) from None
+    runner = runner_class(path, threads)
+    runner.metadata = read_metadata(path)
+    return runner
+
+
+def _file_predictor(
+    runner: Runner,
     config: Config | None,
     input_size: tuple[int, int] | None,
     eval: EvalConfig | None,
@@ -166,7 +188,7 @@ def _onnx_predictor(
 ) -> Predictor:
     """An exported file's predictor: its own metadata for classes (and, without a config, the statistics)."""
     info = model_info(runner.metadata)
-    exported = runner.session.get_outputs()[0].shape[1]
+    exported = runner.num_classes() if hasattr(runner, "num_classes") else None
     if config is None:
         if info.mean is None or info.std is None:
             raise ConfigError(
@@ -186,9 +208,15 @@ def _onnx_predictor(
                 f"{config.data.dataset!r} has {configured.names[:4]}...; use the config the model was trained with."
             )
         classes = info.classes or configured
-    runner.check(num_classes, input_size)
-    input_size = input_size or runner.static_size()
-    return Predictor(runner, num_classes, mean, std, input_size, eval, backend, classes)
+    if hasattr(runner, "check"):
+        runner.check(num_classes, input_size)
+    static = runner.static_size()
+    if static is not None and input_size is not None and input_size != static:
+        raise ConfigError(
+            f"{runner.path} was exported for a fixed input size {static[0]}x{static[1]} but input_size="
+            f"{input_size[0]}x{input_size[1]} was asked for; leave it out (the predictor resizes) or re-export."
+        )
+    return Predictor(runner, num_classes, mean, std, input_size or static, eval, backend, classes)
 
 
 def config_classes(config: Config) -> ClassSet | None:
@@ -246,6 +274,11 @@ class OnnxRunner:
     def __call__(self, batch: Tensor) -> Tensor:
         array = np.ascontiguousarray(batch.detach().cpu().numpy(), dtype=np.float32)
         return torch.from_numpy(self.session.run([self.output_name], {self.input_name: array})[0])
+
+    def num_classes(self) -> int | None:
+        """The class axis of the logits, when the graph fixes it."""
+        classes = self.session.get_outputs()[0].shape[1]
+        return classes if isinstance(classes, int) else None
 
     def check(self, num_classes: int, input_size: tuple[int, int] | None) -> None:
         """Fail with the fix when this file cannot serve a predictor for ``num_classes`` at ``input_size``."""

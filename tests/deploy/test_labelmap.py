@@ -10,8 +10,8 @@ import torch.nn.functional as F
 
 from seg.config import load_config
 from seg.deploy.labelmap import LowResolutionLogits, bilinear_taps, label_map, label_map_exact
-from seg.deploy.synthetic import settle_batchnorm
 from seg.models import build_model
+from seg.synthetic.weights import settle_batchnorm
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -18,9 +18,9 @@ from seg.config import ModelConfig  # noqa: E402
 from seg.deploy.export import ExportError  # noqa: E402
 from seg.deploy.litert import LiteRTRunner, export_litert, quantize_litert_int8  # noqa: E402
 from seg.deploy.parity import runner_agreement, verify_runner  # noqa: E402
-from seg.deploy.synthetic import settle_batchnorm  # noqa: E402
 from seg.models import HEADS  # noqa: E402
 from seg.models.segmentor import Segmentor  # noqa: E402
+from seg.synthetic.weights import settle_batchnorm  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
