@@ -12,6 +12,7 @@ from torch import nn
 # The valid values of each model field are the config's (seg.config); the modules check them again since
 # they can be built without a config.
 from ...config import DILATION_STARTS, LOW_LEVEL_TAPS, OUTPUT_STRIDES
+from ..state import StateMismatch, compare_state, describe_mismatch
 
 
 def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
@@ -117,27 +118,20 @@ def load_imagenet_weights(
         state = state["state_dict"]
     state = {k: v for k, v in state.items() if not k.startswith(ignored_prefixes)}
     own = encoder.state_dict()
-    unexpected = sorted(set(state) - set(own))
-    missing = sorted(k for k in set(own) - set(state) if not k.startswith(tail_prefixes))
-    misshaped = sorted(k for k in set(state) & set(own) if state[k].shape != own[k].shape)
-    bad_shapes = [k for k in misshaped if not k.startswith(tail_prefixes)]
-    if unexpected or missing or bad_shapes:
-        details = []
-        if unexpected:
-            details.append(f"unexpected keys {unexpected[:10]}")
-        if missing:
-            details.append(f"missing keys {missing[:10]}")
-        if bad_shapes:
-            details.append(
-                "shape mismatches "
-                + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in bad_shapes[:10])
-            )
+    found = compare_state(state, own)
+    errors = StateMismatch(
+        found.unexpected,
+        [k for k in found.missing if not k.startswith(tail_prefixes)],
+        [k for k in found.misshaped if not k.startswith(tail_prefixes)],
+    )
+    if errors:
         raise ValueError(
-            f"model.backbone_weights={str(path)!r} does not fit {type(encoder).__name__}: {'; '.join(details)}. "
+            f"model.backbone_weights={str(path)!r} does not fit {type(encoder).__name__}: "
+            f"{describe_mismatch(errors, state, own)}. "
             "Use the torchvision ImageNet weights of the same architecture and width (model.backbone, model.width_mult)."
         )
-    left = sorted(misshaped + [k for k in set(own) - set(state) if k.startswith(tail_prefixes)])
-    loadable = {k: v for k, v in state.items() if k not in misshaped}
+    left = sorted(found.missing + found.misshaped)  # all under tail_prefixes, or errors would have said so
+    loadable = {k: v for k, v in state.items() if k not in found.misshaped}
     encoder.load_state_dict(loadable, strict=False)
     if left:
         warnings.warn(
