@@ -14,17 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .rules import closest_choice, validate_config
-from .schema import (
-    AugmentConfig,
-    Config,
-    ConfigError,
-    DataConfig,
-    EvalConfig,
-    LossConfig,
-    ModelConfig,
-    OptimConfig,
-    TrainerConfig,
-)
+from .schema import Config, ConfigError
 
 
 def load_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> Config:
@@ -83,8 +73,14 @@ def _valid_fields_hint(message: str) -> str:
     return ""
 
 
-def _config_classes() -> list[type]:
-    return [Config, ModelConfig, DataConfig, AugmentConfig, LossConfig, OptimConfig, TrainerConfig, EvalConfig]
+def _config_classes(cls: type = Config) -> list[type]:
+    """``cls`` and every section class below it, found from the fields, so a new section is never left out."""
+    hints = typing.get_type_hints(cls)
+    found = [cls]
+    for f in dataclasses.fields(cls):
+        if dataclasses.is_dataclass(hints[f.name]):
+            found += _config_classes(hints[f.name])
+    return found
 
 
 def apply_overrides(config: Config, overrides: typing.Sequence[str], source: str = "--set") -> Config:
