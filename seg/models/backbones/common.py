@@ -121,7 +121,7 @@ class InvertedResidualBase(nn.Module):
 
     @property
     def layers(self) -> nn.Sequential:
-        return self.get_submodule(self.LAYERS)
+        return getattr(self, self.LAYERS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.layers(x)
