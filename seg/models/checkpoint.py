@@ -14,6 +14,7 @@ from torch import nn
 
 from ..config import Config, ConfigError, ModelConfig, config_from_dict, load_config
 from ..errors import UserError
+from .state import compare_state, describe_mismatch
 
 
 class CheckpointError(UserError):
@@ -50,22 +51,10 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     """Load ``path`` into ``model``; a checkpoint for another architecture or class count is a clear error."""
     state = model_state_dict(_read(path), path)
     own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    misshaped = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
-    if not (missing or unexpected or misshaped):
+    mismatch = compare_state(state, own)
+    if not mismatch:
         model.load_state_dict(state)
         return model
-    details = []
-    if missing:
-        details.append(f"{len(missing)} weights missing (e.g. {missing[0]})")
-    if unexpected:
-        details.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
-    if misshaped:
-        key = misshaped[0]
-        details.append(
-            f"{len(misshaped)} of another shape (e.g. {key}: {tuple(state[key].shape)} stored, {tuple(own[key].shape)} here)"
-        )
     stored = read_checkpoint_config(path)
     if stored is not None:
         origin = trained_with(path, stored)
@@ -78,7 +67,7 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
         if classes is not None and built is not None and classes != built
         else ""
     )
-    raise CheckpointError(f"{fix}: {path} does not fit this model ({'; '.join(details)}).{count}")
+    raise CheckpointError(f"{fix}: {path} does not fit this model ({describe_mismatch(mismatch, state, own)}).{count}")
 
 
 def _stored_classes(state: dict[str, torch.Tensor]) -> int | None:

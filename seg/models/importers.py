@@ -25,6 +25,7 @@ import torch
 from ..config import Config, config_to_dict
 from .checkpoint import CheckpointError
 from .segmentor import build_model
+from .state import StateMismatch, compare_state, describe_mismatch
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,10 @@ def import_checkpoint(path: str | Path, config: Config, source: str = "torchvisi
             continue
         renamed[ours] = tensor
         origin[ours] = key
-    missing = sorted(k for k in own if k not in renamed)
-    misshaped = sorted(k for k in renamed if renamed[k].shape != own[k].shape)
-    if unexpected or missing or misshaped:
-        raise CheckpointError(
-            _mismatch_message(path, config, importer, unexpected, missing, misshaped, renamed, own, origin)
-        )
+    found = compare_state(renamed, own)  # every renamed key is one of the model's: only missing or misshaped
+    mismatch = StateMismatch(sorted(unexpected), found.missing, found.misshaped)
+    if mismatch:
+        raise CheckpointError(_mismatch_message(path, config, importer, mismatch, renamed, own, origin))
     return {
         "state_dict": {f"model.{k}": v for k, v in renamed.items()},
         "hyper_parameters": {"config": config_to_dict(config)},
@@ -123,31 +122,20 @@ def _mismatch_message(
     path: str | Path,
     config: Config,
     importer: Importer,
-    unexpected: list[str],
-    missing: list[str],
-    misshaped: list[str],
+    mismatch: StateMismatch,
     renamed: dict[str, torch.Tensor],
     own: dict[str, torch.Tensor],
     origin: dict[str, str],
 ) -> str:
-    details = []
-    if unexpected:
-        details.append(f"{len(unexpected)} keys this model has no place for, e.g. {_first(sorted(unexpected))}")
-    if missing:
-        details.append(f"{len(missing)} of this model's tensors are missing, e.g. {_first(missing)}")
-    if misshaped:
-        details.append(
-            f"{len(misshaped)} tensors have another shape, e.g. "
-            + ", ".join(f"{origin[k]} {tuple(renamed[k].shape)} vs {tuple(own[k].shape)}" for k in misshaped[:3])
-        )
+    details = describe_mismatch(mismatch, renamed, own, shown=origin.__getitem__)
     hint = ""
     classifier = "head.high_classifier.weight"
     theirs_classes = renamed[classifier].shape[0] if classifier in renamed else None
     if theirs_classes is not None and theirs_classes != own[classifier].shape[0]:
         hint += f" Its classifier has {theirs_classes} classes but the config sets model.num_classes={config.model.num_classes}"
-    only_classes = not (missing or unexpected) and all(
+    only_classes = not (mismatch.missing or mismatch.unexpected) and all(
         k.startswith(("head.low_classifier.", "head.high_classifier.")) and renamed[k].shape[1:] == own[k].shape[1:]
-        for k in misshaped
+        for k in mismatch.misshaped
     )
     if only_classes:
         hint += f"; use a config with model.num_classes={theirs_classes}."
@@ -159,8 +147,4 @@ def _mismatch_message(
             f"model.head={config.model.head!r}); {importer.description.split(' (')[0]} needs "
             f"{importer.default_config}."
         )
-    return f"{path} does not fit the config's model: {'; '.join(details)}.{hint}"
-
-
-def _first(keys: list[str], count: int = 3) -> str:
-    return ", ".join(keys[:count]) + (" ..." if len(keys) > count else "")
+    return f"{path} does not fit the config's model: {details}.{hint}"

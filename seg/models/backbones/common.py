@@ -1,10 +1,12 @@
-"""Pieces shared by the MobileNet encoders: channel rounding, stride/dilation planning, ImageNet weights."""
+"""Pieces shared by the MobileNet encoders: channel rounding, stride/dilation planning, the inverted residual's
+depthwise tap, the encoder around the built layers (taps, tail, initialisation, forward) and ImageNet weights."""
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -12,6 +14,7 @@ from torch import nn
 # The valid values of each model field are the config's (seg.config); the modules check them again since
 # they can be built without a config.
 from ...config import DILATION_STARTS, LOW_LEVEL_TAPS, OUTPUT_STRIDES
+from ..state import StateMismatch, compare_state, describe_mismatch
 
 
 def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
@@ -72,12 +75,14 @@ def plan_strides(
     return plans
 
 
-def last_index_at_stride(nominal_strides: list[int], stride: int) -> int:
-    """Index of the last layer whose ImageNet output stride is ``stride`` (the end of that stage).
-
-    Found on the undilated plan, so the tap is the same layer whatever the output stride.
-    """
-    return _indices_at_stride(nominal_strides, stride)[-1]
+def has_residual(
+    in_channels: int, out_channels: int, nominal_stride: int, plan: LayerPlan, dilated_block_residual: bool
+) -> bool:
+    """Whether a block adds its input: its widths match and it runs unstrided. torchvision asks for an ImageNet
+    stride of 1; the authors' expanded_conv (research/slim/nets/mobilenet/conv_blocks.py) checks the stride the
+    block runs with, so with ``dilated_block_residual`` a block that gave up its stride to dilation adds one too."""
+    runs_unstrided = nominal_stride == 1 or (dilated_block_residual and plan.stride == 1)
+    return runs_unstrided and in_channels == out_channels
 
 
 def low_level_index(nominal_strides: list[int], tap: str) -> int:
@@ -90,10 +95,110 @@ def low_level_index(nominal_strides: list[int], tap: str) -> int:
 
 
 def _indices_at_stride(nominal_strides: list[int], stride: int) -> list[int]:
+    """The layers whose ImageNet output stride is ``stride``; found on the undilated plan, so a tap is the same
+    layer whatever the output stride."""
     indices = [i for i, plan in enumerate(plan_strides(nominal_strides, 32)) if plan.output_stride == stride]
     if not indices:
         raise ValueError(f"No layer outputs stride {stride}")
     return indices
+
+
+class InvertedResidualBase(nn.Module):
+    """An inverted residual block (expand, depthwise, [SE,] project) as one ``nn.Sequential``, which a subclass
+    builds and keeps under torchvision's name for it (``LAYERS``), so torchvision's state dicts load."""
+
+    LAYERS: ClassVar[str]
+
+    def __init__(
+        self, layers: list[nn.Module], depthwise_index: int, hidden: int, out_channels: int, residual: bool
+    ) -> None:
+        super().__init__()
+        self.add_module(self.LAYERS, nn.Sequential(*layers))
+        self.depthwise_index = depthwise_index  # where the depthwise conv sits in the layers
+        self.hidden = hidden  # the expansion's width, also the depthwise output's
+        self.out_channels = out_channels
+        self.residual = residual
+
+    @property
+    def layers(self) -> nn.Sequential:
+        return getattr(self, self.LAYERS)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.layers(x)
+        return x + out if self.residual else out
+
+    def forward_with_depthwise(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The block's output and its depthwise output (after BatchNorm and activation, before any SE): what the
+        authors' end point ``layer_N/depthwise_output`` holds (conv_blocks.expanded_conv), which DeepLab's
+        feature extractor taps for both MobileNets (research/deeplab/core/feature_extractor.py)."""
+        out = x
+        depthwise = x
+        for i, layer in enumerate(self.layers):
+            out = layer(out)
+            if i == self.depthwise_index:
+                depthwise = out
+        return (x + out if self.residual else out), depthwise
+
+
+class MobileNetEncoder(nn.Module):
+    """A MobileNet's built layers as an encoder returning ``{"low": a stride-8 map, "high": the final map}``.
+
+    ``features`` mirrors torchvision's layout. ``low`` is the map LR-ASPP's skip reads (Fig. 10), chosen by
+    ``low_level_tap`` (:func:`low_level_index`): a block's output, or its depthwise output for "depthwise".
+    ``tail_prefixes`` name the tensors RF2 resizes (the stride-32 stage and every layer after it).
+    """
+
+    def __init__(
+        self,
+        layers: list[nn.Module],
+        nominal_strides: list[int],
+        output_stride: int,
+        low_level_tap: str,
+        high_channels: int,
+    ) -> None:
+        super().__init__()
+        self.features = nn.Sequential(*layers)
+        self.output_stride = output_stride
+        self.low_level_tap = low_level_tap
+        self.low_index = low_level_index(nominal_strides, low_level_tap)
+        tapped = layers[self.low_index]
+        assert isinstance(tapped, InvertedResidualBase)
+        self.low_channels = tapped.hidden if low_level_tap == "depthwise" else tapped.out_channels
+        self.high_channels = high_channels
+        first_tail = _indices_at_stride(nominal_strides, 32)[0]
+        self.tail_prefixes = tuple(f"features.{i}." for i in range(first_tail, len(layers)))
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        # torchvision's MobileNetV2/V3 initialisation, so from-scratch training starts where theirs does.
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out")
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        low = None
+        for i, layer in enumerate(self.features):
+            if i == self.low_index and self.low_level_tap == "depthwise":
+                x, low = layer.forward_with_depthwise(x)
+            else:
+                x = layer(x)
+                if i == self.low_index:
+                    low = x
+        assert low is not None
+        return {"low": low, "high": x}
+
+    def load_imagenet(self, path: str | Path) -> list[str]:
+        """Load torchvision's ImageNet state dict of this architecture (``mobilenet_v2``,
+        ``mobilenet_v3_large``/``_small``); returns the tensors left at initialisation."""
+        # The ImageNet classifier is not part of the encoder: ``classifier`` and, in MobileNetV2, the 1x1 conv to
+        # 1280 channels that follows our last layer (torchvision's features.18).
+        classifier = ("classifier.", f"features.{len(self.features)}.")
+        return load_imagenet_weights(self, path, ignored_prefixes=classifier, tail_prefixes=self.tail_prefixes)
 
 
 def load_imagenet_weights(
@@ -117,27 +222,20 @@ def load_imagenet_weights(
         state = state["state_dict"]
     state = {k: v for k, v in state.items() if not k.startswith(ignored_prefixes)}
     own = encoder.state_dict()
-    unexpected = sorted(set(state) - set(own))
-    missing = sorted(k for k in set(own) - set(state) if not k.startswith(tail_prefixes))
-    misshaped = sorted(k for k in set(state) & set(own) if state[k].shape != own[k].shape)
-    bad_shapes = [k for k in misshaped if not k.startswith(tail_prefixes)]
-    if unexpected or missing or bad_shapes:
-        details = []
-        if unexpected:
-            details.append(f"unexpected keys {unexpected[:10]}")
-        if missing:
-            details.append(f"missing keys {missing[:10]}")
-        if bad_shapes:
-            details.append(
-                "shape mismatches "
-                + ", ".join(f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in bad_shapes[:10])
-            )
+    found = compare_state(state, own)
+    errors = StateMismatch(
+        found.unexpected,
+        [k for k in found.missing if not k.startswith(tail_prefixes)],
+        [k for k in found.misshaped if not k.startswith(tail_prefixes)],
+    )
+    if errors:
         raise ValueError(
-            f"model.backbone_weights={str(path)!r} does not fit {type(encoder).__name__}: {'; '.join(details)}. "
+            f"model.backbone_weights={str(path)!r} does not fit {type(encoder).__name__}: "
+            f"{describe_mismatch(errors, state, own)}. "
             "Use the torchvision ImageNet weights of the same architecture and width (model.backbone, model.width_mult)."
         )
-    left = sorted(misshaped + [k for k in set(own) - set(state) if k.startswith(tail_prefixes)])
-    loadable = {k: v for k, v in state.items() if k not in misshaped}
+    left = sorted(found.missing + found.misshaped)  # all under tail_prefixes, or errors would have said so
+    loadable = {k: v for k, v in state.items() if k not in found.misshaped}
     encoder.load_state_dict(loadable, strict=False)
     if left:
         warnings.warn(

@@ -9,14 +9,19 @@ its ImageNet state dict loads (``features.18`` and ``classifier`` are skipped).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import torch
 from torch import nn
 from torchvision.ops import Conv2dNormActivation
 
 from ...config import TAIL_EXPANSIONS
-from .common import check_choice, load_imagenet_weights, low_level_index, make_divisible, plan_strides
+from .common import (
+    InvertedResidualBase,
+    MobileNetEncoder,
+    check_choice,
+    has_residual,
+    make_divisible,
+    plan_strides,
+)
 
 
 @dataclass(frozen=True)
@@ -43,19 +48,19 @@ STEM_CHANNELS = 32
 TAIL_STAGES = 5
 
 
-class InvertedResidual(nn.Module):
+class InvertedResidual(InvertedResidualBase):
     """1x1 expand (ReLU6), 3x3 depthwise (ReLU6), linear 1x1 project; torchvision's key layout (``conv.N``)."""
+
+    LAYERS = "conv"
 
     def __init__(
         self, in_channels: int, out_channels: int, expansion: int, stride: int, dilation: int, residual: bool
     ) -> None:
-        super().__init__()
         hidden = in_channels * expansion
-        self.hidden = hidden
         layers: list[nn.Module] = []
         if expansion != 1:
             layers.append(Conv2dNormActivation(in_channels, hidden, 1, activation_layer=nn.ReLU6))
-        self.depthwise_index = len(layers)
+        depthwise_index = len(layers)
         layers += [
             Conv2dNormActivation(
                 hidden, hidden, 3, stride=stride, dilation=dilation, groups=hidden, activation_layer=nn.ReLU6
@@ -63,26 +68,10 @@ class InvertedResidual(nn.Module):
             nn.Conv2d(hidden, out_channels, 1, bias=False),
             nn.BatchNorm2d(out_channels),
         ]
-        self.conv = nn.Sequential(*layers)
-        self.residual = residual
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.conv(x)
-        return x + out if self.residual else out
-
-    def forward_with_depthwise(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The block's output and its depthwise output (after BatchNorm and ReLU6): DeepLab's
-        ``layer_N/depthwise_output`` end point for MobileNetV2 (research/deeplab/core/feature_extractor.py)."""
-        out = x
-        depthwise = x
-        for i, layer in enumerate(self.conv):
-            out = layer(out)
-            if i == self.depthwise_index:
-                depthwise = out
-        return (x + out if self.residual else out), depthwise
+        super().__init__(layers, depthwise_index, hidden, out_channels, residual)
 
 
-class MobileNetV2Encoder(nn.Module):
+class MobileNetV2Encoder(MobileNetEncoder):
     """MobileNetV2 features returning ``{"low": a stride-8 map, "high": last bottleneck (320 ch)}``.
 
     ``low`` follows ``low_level_tap`` as in :class:`MobileNetV3Encoder` (32 channels for the last or
@@ -100,11 +89,10 @@ class MobileNetV2Encoder(nn.Module):
         dilation_start: str = "strided_block",
         dilated_block_residual: bool = False,
     ) -> None:
-        super().__init__()
         if width_mult <= 0:
             raise ValueError(f"model.width_mult must be positive, got {width_mult}")
         check_choice("tail_expansion", tail_expansion, TAIL_EXPANSIONS)
-        blocks = []  # (out_channels, expansion, nominal stride, is tail)
+        blocks = []  # (out_channels, expansion, nominal stride)
         for index, stage in enumerate(TABLE):
             tail = index >= TAIL_STAGES
             out = stage.out // 2 if (tail and reduced_tail) else stage.out
@@ -112,56 +100,15 @@ class MobileNetV2Encoder(nn.Module):
                 expansion = stage.expansion
                 if reduced_tail and tail_expansion == "halved" and index == TAIL_STAGES and repeat == 0:
                     expansion //= 2
-                blocks.append((make_divisible(out * width_mult), expansion, stage.stride if repeat == 0 else 1, tail))
+                blocks.append((make_divisible(out * width_mult), expansion, stage.stride if repeat == 0 else 1))
         nominal = [2] + [b[2] for b in blocks]
         plans = plan_strides(nominal, output_stride, dilation_start)
         stem = make_divisible(STEM_CHANNELS * width_mult)
         layers: list[nn.Module] = [Conv2dNormActivation(3, stem, 3, stride=2, activation_layer=nn.ReLU6)]
         in_channels = stem
-        for (out, expansion, nominal_stride, _), plan in zip(blocks, plans[1:], strict=True):
-            runs_unstrided = nominal_stride == 1 or (dilated_block_residual and plan.stride == 1)
-            residual = runs_unstrided and in_channels == out
+        for (out, expansion, nominal_stride), plan in zip(blocks, plans[1:], strict=True):
+            residual = has_residual(in_channels, out, nominal_stride, plan, dilated_block_residual)
             layers.append(InvertedResidual(in_channels, out, expansion, plan.stride, plan.dilation, residual))
             in_channels = out
-        self.features = nn.Sequential(*layers)
-
-        self.output_stride = output_stride
-        self.low_level_tap = low_level_tap
-        self.low_index = low_level_index(nominal, low_level_tap)
-        tapped = layers[self.low_index]
-        assert isinstance(tapped, InvertedResidual)
-        self.low_channels = tapped.hidden if low_level_tap == "depthwise" else blocks[self.low_index - 1][0]
-        self.high_channels = in_channels
-        first_tail = 1 + next(i for i, b in enumerate(blocks) if b[3])
-        self.tail_prefixes = tuple(f"features.{i}." for i in range(first_tail, len(layers)))
-        self._init_weights()
-
-    def _init_weights(self) -> None:
-        # torchvision's MobileNetV2 initialisation.
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        low = None
-        for i, layer in enumerate(self.features):
-            if i == self.low_index and self.low_level_tap == "depthwise":
-                x, low = layer.forward_with_depthwise(x)
-            else:
-                x = layer(x)
-                if i == self.low_index:
-                    low = x
-        assert low is not None
-        return {"low": low, "high": x}
-
-    def load_imagenet(self, path: str | Path) -> list[str]:
-        """Load torchvision's ``mobilenet_v2`` ImageNet state dict; returns tensors left at init."""
-        last = len(self.features)  # torchvision's features.18 (1x1 conv to 1280) is not part of the encoder
-        return load_imagenet_weights(
-            self, path, ignored_prefixes=("classifier.", f"features.{last}."), tail_prefixes=self.tail_prefixes
-        )
+        # torchvision's features.18 (1x1 conv to 1280) belongs to the ImageNet classifier and is not built.
+        super().__init__(layers, nominal, output_stride, low_level_tap, high_channels=in_channels)

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
-import torch
 from torch import nn
 from torchvision.ops import Conv2dNormActivation, SqueezeExcitation
 
 from ...config import TAIL_EXPANSIONS
 from .common import (
+    InvertedResidualBase,
+    MobileNetEncoder,
     check_choice,
-    load_imagenet_weights,
-    low_level_index,
+    has_residual,
     make_divisible,
     plan_strides,
 )
@@ -100,18 +99,19 @@ def reduce_tail(rows: list[Bneck], tail_expansion: str = "kept") -> list[Bneck]:
     return reduced
 
 
-class InvertedResidual(nn.Module):
+class InvertedResidual(InvertedResidualBase):
     """Bneck: 1x1 expand, depthwise (stride or dilation), SE after the depthwise (Fig. 4), 1x1 project."""
 
+    LAYERS = "block"
+
     def __init__(self, in_channels: int, row: Bneck, stride: int, dilation: int, residual: bool) -> None:
-        super().__init__()
         activation = nn.Hardswish if row.activation == "HS" else nn.ReLU
         layers: list[nn.Module] = []
         if row.expanded != in_channels:
             layers.append(
                 Conv2dNormActivation(in_channels, row.expanded, 1, norm_layer=norm_layer, activation_layer=activation)
             )
-        self.depthwise_index = len(layers)
+        depthwise_index = len(layers)
         layers.append(
             Conv2dNormActivation(
                 row.expanded, row.expanded, row.kernel, stride=stride, dilation=dilation, groups=row.expanded,
@@ -123,26 +123,10 @@ class InvertedResidual(nn.Module):
             squeeze = make_divisible(row.expanded // 4, 8)
             layers.append(SqueezeExcitation(row.expanded, squeeze, scale_activation=nn.Hardsigmoid))
         layers.append(Conv2dNormActivation(row.expanded, row.out, 1, norm_layer=norm_layer, activation_layer=None))
-        self.block = nn.Sequential(*layers)
-        self.residual = residual
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.block(x)
-        return x + out if self.residual else out
-
-    def forward_with_depthwise(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The block's output and its depthwise output (after BatchNorm and activation, before SE):
-        what the authors' end point ``layer_N/depthwise_output`` holds (conv_blocks.expanded_conv)."""
-        out = x
-        depthwise = x
-        for i, layer in enumerate(self.block):
-            out = layer(out)
-            if i == self.depthwise_index:
-                depthwise = out
-        return (x + out if self.residual else out), depthwise
+        super().__init__(layers, depthwise_index, row.expanded, row.out, residual)
 
 
-class MobileNetV3Encoder(nn.Module):
+class MobileNetV3Encoder(MobileNetEncoder):
     """MobileNetV3 features returning ``{"low": stride-8 map, "high": final map}``.
 
     ``low`` is what LR-ASPP's skip reads (Fig. 10), chosen by ``low_level_tap``: the output of the last
@@ -167,7 +151,6 @@ class MobileNetV3Encoder(nn.Module):
         dilation_start: str = "strided_block",
         dilated_block_residual: bool = False,
     ) -> None:
-        super().__init__()
         if arch not in ("large", "small"):
             raise ValueError(f"MobileNetV3 arch must be 'large' or 'small', got {arch!r}")
         if width_mult <= 0:
@@ -195,51 +178,10 @@ class MobileNetV3Encoder(nn.Module):
         ]
         in_channels = stem
         for row, plan in zip(rows, plans[1:-1], strict=True):
-            # torchvision adds a residual only where the ImageNet stride is 1; the authors' expanded_conv checks
-            # the stride the block runs with, so a block that gave up its stride to dilation adds one too.
-            runs_unstrided = row.stride == 1 or (dilated_block_residual and plan.stride == 1)
-            residual = runs_unstrided and in_channels == row.out
+            residual = has_residual(in_channels, row.out, row.stride, plan, dilated_block_residual)
             layers.append(InvertedResidual(in_channels, row, plan.stride, plan.dilation, residual))
             in_channels = row.out
         last = LAST_CONV_EXPANSION * in_channels
         layers.append(Conv2dNormActivation(in_channels, last, 1, norm_layer=norm_layer, activation_layer=nn.Hardswish))
-        self.features = nn.Sequential(*layers)
-
+        super().__init__(layers, nominal, output_stride, low_level_tap, high_channels=last)
         self.arch = arch
-        self.output_stride = output_stride
-        self.low_level_tap = low_level_tap
-        self.low_index = low_level_index(nominal, low_level_tap)
-        tapped = rows[self.low_index - 1]
-        self.low_channels = tapped.expanded if low_level_tap == "depthwise" else tapped.out
-        self.high_channels = last
-        # Tensors that RF2 resizes: the stride-32 stage and the final conv (for weight loading).
-        first_tail = 1 + max(i for i, row in enumerate(rows) if row.stride > 1)
-        self.tail_prefixes = tuple(f"features.{i}." for i in range(first_tail, len(layers)))
-        self._init_weights()
-
-    def _init_weights(self) -> None:
-        # torchvision's MobileNetV3 initialisation, so from-scratch training starts where theirs does.
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        low = None
-        for i, layer in enumerate(self.features):
-            if i == self.low_index and self.low_level_tap == "depthwise":
-                x, low = layer.forward_with_depthwise(x)
-            else:
-                x = layer(x)
-                if i == self.low_index:
-                    low = x
-        assert low is not None
-        return {"low": low, "high": x}
-
-    def load_imagenet(self, path: str | Path) -> list[str]:
-        """Load torchvision's ``mobilenet_v3_{large,small}`` ImageNet state dict; returns tensors left at init."""
-        return load_imagenet_weights(self, path, ignored_prefixes=("classifier.",), tail_prefixes=self.tail_prefixes)
