@@ -78,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dynamic", action="store_true", help="symbolic batch, height and width")
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset (default: %(default)s)")
     parser.add_argument("--labels", action="store_true", help="end the graph in the argmax: uint8 label maps")
+    parser.add_argument(
+        "--low-res-logits",
+        action="store_true",
+        help="end the graph at the decoder's stride-8 logits, before the final resize: the Predictor's fast label "
+        "maps then never build full-resolution logits (tools/infer.py, the video demo)",
+    )
     parser.add_argument("--int8", action="store_true", help="also write OUTPUT.int8.onnx (static INT8, QDQ)")
     parser.add_argument(
         "--calibration",
@@ -153,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print("note: no checkpoint given; exporting randomly initialised weights")
     input_size = (args.input_size[0], args.input_size[1])
+    if args.low_res_logits:
+        from seg.engine.labelmap import LowResolutionLogits
+
+        model = LowResolutionLogits(model)
     if args.format != "onnx":
         return export_mobile(args, config, model, input_size)
     try:

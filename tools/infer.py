@@ -64,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_overwrite_argument(parser)
     parser.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay (default: %(default)s)")
     parser.add_argument(
+        "--exact-labels",
+        action="store_true",
+        help="resize the full-resolution logits before the argmax (what tools/test.py does) instead of the fast "
+        "label map from the decoder's stride-8 logits (equal but for float ties; docs/deployment.md)",
+    )
+    parser.add_argument(
         "--legend", choices=LEGEND_PLACEMENTS, default="beside", help="where the legend goes (default: %(default)s)"
     )
     args = parser.parse_intermixed_args(argv)  # options may come between the positionals
@@ -94,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.overwrite:
         existing([path for pair in targets for path in pair.values()], "--output-dir")
     device = "cuda" if torch.cuda.is_available() and runtime_of(weights) == "torch" else "cpu"
-    predictor = load_predictor(config, weights, device=device)
+    predictor = load_predictor(config, weights, device=device, fast_labels=not args.exact_labels)
     classes = predictor.classes or CITYSCAPES
     renderer = SegmentationRenderer(classes.names, classes.palette_array(), opacity=args.alpha, legend=args.legend)
     print(f"{count(len(images), 'image')} -> {out_dir} ({predictor.describe()})")

@@ -105,6 +105,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--show", action="store_true", help="also show the frames in a window when a display exists")
     default_threads = max(1, (os.cpu_count() or 2) - 1)
     parser.add_argument(
+        "--exact-labels",
+        action="store_true",
+        help="resize the full-resolution logits before the argmax (what tools/test.py does) instead of the fast "
+        "label map from the decoder's stride-8 logits (equal but for float ties; docs/deployment.md)",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=default_threads,
@@ -165,7 +171,9 @@ def run(args: argparse.Namespace) -> int:
         for note in notes:
             print(note, file=sys.stderr)
         input_size = tuple(args.input_size) if args.input_size else None
-        predictor = load_predictor(config, weights, backend=backend, input_size=input_size, threads=args.threads)
+        predictor = load_predictor(
+            config, weights, backend, input_size, args.threads, fast_labels=not args.exact_labels
+        )
         source = open_source(args.input, fps=args.fps)
         classes = predictor.classes or CITYSCAPES
         renderer = Renderer(args.opacity, args.side_by_side, args.legend, classes.names, classes.palette_array())

@@ -25,6 +25,7 @@ from ..config import (
     validate_config,
 )
 from ..data.catalog import ClassSet, dataset_classes
+from ..engine.labelmap import LowResolutionLogits
 from ..engine.predictor import Predictor, Runner, TorchRunner
 from ..models import CheckpointError, build_model, load_weights, read_checkpoint_config
 from ..models.checkpoint import check_model_config
@@ -117,6 +118,7 @@ def load_predictor(
     device: str = "cpu",
     fold_bn: bool = True,
     eval: EvalConfig | None = None,
+    fast_labels: bool = False,
 ) -> Predictor:
     """A ``Predictor`` for the model ``config`` describes, with ``weights`` on ``backend``.
 
@@ -143,19 +145,28 @@ def load_predictor(
         if device != "cpu":
             raise ConfigError(f"The {chosen.runtime} backend runs on the CPU here; got device={device!r}.")
         runner = file_runner(chosen.runtime, weights, threads)
-        return _file_predictor(runner, config, input_size, eval, backend)
+        predictor = _file_predictor(runner, config, input_size, eval, backend)
+        predictor.fast_labels = fast_labels  # pays off for an export that ends at the decoder (--low-res-logits)
+        stored = config or metadata_config(runner.metadata, weights)
+        predictor.align_corners = stored.model.align_corners if stored is not None else False
+        return predictor
     num_classes = config.model.num_classes
     model = build_model(config.model)
     if weights is not None:
         load_weights(model, weights)
     if fold_bn:
         model = fold_batchnorm(model)
+    if fast_labels:
+        # The network stops at the decoder's logits (stride 8) and seg.engine.labelmap takes the label map from
+        # them: never 19 x H x W floats at full resolution.
+        model = LowResolutionLogits(model)
     torch_runner = TorchRunner(model, channels_last=chosen.channels_last, compile=chosen.compile, device=device)
     if fold_bn:
         torch_runner.description += ", BN folded"
     return Predictor(
-        torch_runner, num_classes, config.data.mean, config.data.std, input_size, eval, backend, config_classes(config)
-    )
+        torch_runner, num_classes, config.data.mean, config.data.std, input_size, eval, backend, config_classes(config),
+        fast_labels=fast_labels, align_corners=config.model.align_corners,
+    )  # fmt: skip
 
 
 def file_runner(runtime: str, path: str | Path, threads: int | None) -> Runner:

@@ -27,6 +27,7 @@ from seg.config import Config, EvalConfig
 from seg.data.catalog import ClassSet
 from seg.data.normalize import Normalizer
 from seg.engine.inference import describe_inference, predict_probabilities
+from seg.engine.labelmap import label_map
 
 
 class Runner(Protocol):
@@ -85,8 +86,16 @@ class Predictor:
         eval: EvalConfig | None = None,
         backend: str = "torch",
         classes: ClassSet | None = None,
+        fast_labels: bool = False,
+        align_corners: bool = False,
     ) -> None:
         self.runner = runner
+        # Label maps from smaller logits through seg.engine.labelmap.label_map (equal to the exact bilinear argmax
+        # but for float ties, without full-resolution float logits): tools/infer.py and the video demo turn it on,
+        # evaluation keeps the exact path.
+        self.fast_labels = fast_labels
+        # How the network resizes (model.align_corners): the Predictor's own resizes of its logits follow it.
+        self.align_corners = align_corners
         self.num_classes = num_classes
         self.normalize = Normalizer(mean, std)
         self.input_size = None if input_size is None else (int(input_size[0]), int(input_size[1]))
@@ -102,7 +111,10 @@ class Predictor:
     ) -> Predictor:
         """The exact network ``model`` with ``config``'s statistics and evaluation modes."""
         runner = TorchRunner(model, channels_last=channels_last, device=device)
-        return cls(runner, config.model.num_classes, config.data.mean, config.data.std, eval=config.eval)
+        return cls(
+            runner, config.model.num_classes, config.data.mean, config.data.std, eval=config.eval,
+            align_corners=config.model.align_corners,
+        )  # fmt: skip
 
     def describe(self) -> str:
         size = f"{self.input_size[0]}x{self.input_size[1]}" if self.input_size else "image size"
@@ -138,9 +150,11 @@ class Predictor:
         """Logits [N, C, h, w] -> uint8 labels [N, H, W] at ``size`` (or float32 softmax [N, C, H, W])."""
         with torch.inference_mode():
             scores = torch.as_tensor(logits).float()
+            if not probabilities and self._fast(scores, size):
+                return label_map(scores.cpu().numpy(), tuple(size), self.align_corners)
             if tuple(scores.shape[-2:]) != tuple(size):
                 # Resize the logits, not the labels: bilinear scores give smooth boundaries.
-                scores = F.interpolate(scores, size=tuple(size), mode="bilinear", align_corners=False)
+                scores = F.interpolate(scores, size=tuple(size), mode="bilinear", align_corners=self.align_corners)
             if probabilities:
                 return scores.softmax(dim=1).cpu().numpy()
             return self._to_uint8(scores.max(dim=1).indices)
@@ -170,6 +184,13 @@ class Predictor:
 
     def labels(self, images: Tensor) -> Tensor:
         """uint8 [N, 3, H, W] -> int64 train ids [N, H, W] on the predictor's device."""
+        if self._single_pass() and self.fast_labels:
+            logits = self.infer(self.preprocess(images))
+            self._check_logits(logits)
+            if self._fast(logits, images.shape[-2:]):
+                labels = label_map(logits.float().cpu().numpy(), tuple(images.shape[-2:]), self.align_corners)
+                return torch.from_numpy(labels).long().to(self.device)
+            return self._resized(logits, images.shape[-2:]).max(dim=1).indices
         if self._single_pass():
             # One pass: the argmax of the resized logits equals that of their softmax; skip the softmax.
             return self._logits_at(images).max(dim=1).indices
@@ -179,9 +200,16 @@ class Predictor:
         """One whole-image pass: logits resized (bilinearly, as scores) to the images' own size."""
         logits = self.infer(self.preprocess(images))
         self._check_logits(logits)
-        if tuple(logits.shape[-2:]) != tuple(images.shape[-2:]):
-            logits = F.interpolate(logits, size=images.shape[-2:], mode="bilinear", align_corners=False)
+        return self._resized(logits, images.shape[-2:])
+
+    def _resized(self, logits: Tensor, size: Sequence[int]) -> Tensor:
+        if tuple(logits.shape[-2:]) != tuple(size):
+            logits = F.interpolate(logits, size=tuple(size), mode="bilinear", align_corners=self.align_corners)
         return logits
+
+    def _fast(self, scores: Tensor, size: Sequence[int]) -> bool:
+        """Whether to take the label map from ``scores`` by label_map: asked for, and they are smaller."""
+        return self.fast_labels and scores.shape[-2] < size[0] and scores.shape[-1] < size[1]
 
     # ------------------------------------------------------------------ helpers
 

@@ -85,3 +85,14 @@ def test_an_export_alone_labels_with_its_classes(small_export, toy_images, tmp_p
         load_predictor(small_export.config, other)
     with pytest.raises(ConfigError, match="needs an .onnx file exported by tools/export_onnx.py"):
         load_predictor(None, small_export.weights)
+
+
+def test_fast_label_maps_equal_the_exact_path(small_export, toy_images):
+    """infer and the video demo's label maps (stride-8 logits, seg.engine.labelmap) against tools/test.py's path."""
+    exact = load_predictor(small_export.config, small_export.weights, threads=1)
+    fast = load_predictor(small_export.config, small_export.weights, threads=1, fast_labels=True)
+    logits = fast.infer(fast.preprocess(toy_images))
+    assert logits.shape[-2:] == (8, 12)  # the decoder's stride 8 of 64x96: no full-resolution logits
+    got, expected = fast.predict(toy_images), exact.predict(toy_images)
+    assert got.shape == expected.shape and (got == expected).mean() >= 0.999
+    np.testing.assert_array_equal(fast.postprocess(logits, (64, 96)), got)

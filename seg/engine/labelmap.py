@@ -42,30 +42,37 @@ class LowResolutionLogits(nn.Module):
         return self.model.head(self.model.backbone(images))
 
 
-def bilinear_taps(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def bilinear_taps(
+    in_size: int, out_size: int, align_corners: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each output index: (lower source index, upper source index, float32 weight of the upper one).
 
-    ``align_corners=False``: source = (out + 0.5) * in / out - 0.5, clamped at 0, as PyTorch computes it
-    in float32 (``area_pixel_compute_source_index``).
+    ``align_corners=False``: source = (out + 0.5) * in / out - 0.5, clamped at 0; ``True`` (the authors'
+    resizes): source = out * (in - 1) / (out - 1). Both as PyTorch computes them in float32
+    (``area_pixel_compute_source_index``).
     """
-    scale = np.float32(in_size / out_size)
-    source = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
-    source = np.maximum(source, np.float32(0.0))
+    if align_corners:
+        scale = np.float32((in_size - 1) / (out_size - 1)) if out_size > 1 else np.float32(0.0)
+        source = np.arange(out_size, dtype=np.float32) * scale
+    else:
+        scale = np.float32(in_size / out_size)
+        source = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
+        source = np.maximum(source, np.float32(0.0))
     lower = np.minimum(source.astype(np.int64), in_size - 1)
     upper = np.minimum(lower + 1, in_size - 1)
     return lower, upper, (source - lower).astype(np.float32)
 
 
-def label_map_exact(logits: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def label_map_exact(logits: np.ndarray, size: tuple[int, int], align_corners: bool = False) -> np.ndarray:
     """The reference: bilinear resize of float32 logits [N, C, h, w] to ``size``, then argmax -> uint8 [N, H, W]."""
     with torch.inference_mode():
         scores = torch.from_numpy(np.ascontiguousarray(logits, dtype=np.float32))
         if tuple(scores.shape[-2:]) != tuple(size):
-            scores = F.interpolate(scores, size=tuple(size), mode="bilinear", align_corners=False)
+            scores = F.interpolate(scores, size=tuple(size), mode="bilinear", align_corners=align_corners)
         return scores.max(dim=1).indices.to(torch.uint8).numpy()
 
 
-def label_map(logits: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def label_map(logits: np.ndarray, size: tuple[int, int], align_corners: bool = False) -> np.ndarray:
     """uint8 labels [N, H, W] at ``size`` from float32 logits [N, C, h, w], equal to :func:`label_map_exact`
     up to float-rounding ties, interpolating only at pixels of cells whose four low-resolution labels disagree."""
     logits = np.asarray(logits)
@@ -74,12 +81,12 @@ def label_map(logits: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if logits.shape[1] > BOUNDARY:
         raise ValueError(f"uint8 label maps hold {BOUNDARY} classes here; these logits have {logits.shape[1]}.")
     logits = np.ascontiguousarray(logits, dtype=np.float32)
-    return np.stack([_label_map_one(scores, size) for scores in logits])
+    return np.stack([_label_map_one(scores, size, align_corners) for scores in logits])
 
 
-def _label_map_one(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _label_map_one(scores: np.ndarray, size: tuple[int, int], align_corners: bool) -> np.ndarray:
     classes, height, width = scores.shape
-    rows, cols = bilinear_taps(height, size[0]), bilinear_taps(width, size[1])
+    rows, cols = bilinear_taps(height, size[0], align_corners), bilinear_taps(width, size[1], align_corners)
     low = scores.argmax(axis=0).astype(np.uint8)
     below = np.minimum(np.arange(height) + 1, height - 1)
     right = np.minimum(np.arange(width) + 1, width - 1)
