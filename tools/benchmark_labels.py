@@ -1,0 +1,105 @@
+"""Image in, label map out: today's path (full-resolution logits, then argmax) against the fast label maps.
+
+python tools/benchmark_labels.py configs/lraspp_large_cityscapes.py --input-size 512 1024 --threads 2
+python tools/benchmark_labels.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt --images datasets/toy_cityscapes/leftImg8bit/val
+
+For PyTorch and ONNX Runtime fp32 it times ``Predictor.predict`` (preprocess, network, label map) with the
+network ending at full resolution (the exact path, what tools/test.py runs) and ending at the decoder's stride-8
+logits with seg.engine.labelmap's label map (what tools/infer.py and the video demo run), interleaved, and
+reports the argmax agreement of the two on --images (a folder of real images; random images otherwise).
+Without a checkpoint the weights are random with BatchNorm statistics settled (speed only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from seg.cli import MODEL_HELP, add_override_argument, run_tool, split_config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", nargs="+", metavar="[CONFIG] [CHECKPOINT]", help=MODEL_HELP)
+    add_override_argument(parser)
+    parser.add_argument("--input-size", nargs=2, type=int, default=(512, 1024), metavar=("H", "W"))
+    parser.add_argument("--threads", type=int, default=2, help="intra-op threads (default: %(default)s)")
+    parser.add_argument("--iters", type=int, default=10, help="timed calls per path (default: %(default)s)")
+    parser.add_argument("--images", help="a folder of images for the agreement (default: random images)")
+    parser.add_argument("--agreement-images", type=int, default=20, help="images for the agreement (default: 20)")
+    args = parser.parse_intermixed_args(argv)
+    config_path, rest = split_config(args.model)
+    checkpoint = rest[0] if rest else None
+
+    import cv2  # heavy imports after the arguments are checked
+    import numpy as np
+
+    from seg.data.images import list_images, read_image
+    from seg.deploy.benchmark import machine_info, summarise, time_interleaved
+    from seg.deploy.export import export_onnx
+    from seg.deploy.images import random_images
+    from seg.deploy.runtime import load_predictor, resolve_config
+    from seg.engine.labelmap import LowResolutionLogits
+    from seg.models import build_model, load_weights
+    from seg.synthetic.weights import settle_batchnorm
+
+    config, _ = resolve_config(config_path, checkpoint, args.overrides)
+    size = (args.input_size[0], args.input_size[1])
+    model = build_model(config.model)
+    if checkpoint:
+        load_weights(model, checkpoint)
+    else:
+        settle_batchnorm(model, (min(size[0], 128), min(size[1], 256)))
+    with tempfile.TemporaryDirectory(prefix="seg-labels-") as tmp:
+        weights = Path(tmp) / "weights.pt"
+        import torch
+
+        torch.save(model.state_dict(), weights)
+        full = export_onnx(model, Path(tmp) / "full.onnx", size, dynamic=True)
+        low = export_onnx(LowResolutionLogits(model), Path(tmp) / "low.onnx", size, dynamic=True)
+        paths = {
+            "torch exact": load_predictor(config, weights, threads=args.threads),
+            "torch fast": load_predictor(config, weights, threads=args.threads, fast_labels=True),
+            "onnxruntime exact": load_predictor(config, full, threads=args.threads),
+            "onnxruntime fast": load_predictor(config, low, threads=args.threads, fast_labels=True),
+        }
+        if args.images:
+            samples = [read_image(image.path) for image in list_images([args.images])[: args.agreement_images]]
+        else:
+            samples = [batch[0] for batch in random_images(args.agreement_images, size, seed=2)]
+        # Timed on the first image at the input size: a real scene's label boundaries (random noise images are
+        # the fast path's worst case, nearly every stride-8 cell mixed).
+        image = cv2.resize(samples[0], (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
+        for predictor in paths.values():
+            predictor.predict(image)  # warm-up
+        times = time_interleaved({name: (lambda p=p: p.predict(image)) for name, p in paths.items()}, args.iters)
+        agreement = {}
+        for runtime in ("torch", "onnxruntime"):
+            same = total = 0
+            for sample in samples:
+                exact, fast = paths[f"{runtime} exact"].predict(sample), paths[f"{runtime} fast"].predict(sample)
+                same += int((exact == fast).sum())
+                total += exact.size
+            agreement[runtime] = same / total
+    info = machine_info(args.threads)
+    print(
+        f"{config.name}, {size[0]}x{size[1]}, {args.threads} thread(s), {info.get('cpu', '')}; median of {args.iters}"
+    )
+    for name, seconds in times.items():
+        runtime = name.split()[0]
+        exact = np.median(times[f"{runtime} exact"])
+        timing = summarise(seconds, 0.0)
+        print(f"  {name:<20} {timing.median_ms:8.1f} ms   {np.median(seconds) / exact:5.2f}x of {runtime} exact")
+    where = args.images or "random images"
+    for runtime, value in agreement.items():
+        print(
+            f"  {runtime}: fast vs exact label maps agree on {100 * value:.4f}% of pixels ({len(samples)} from {where})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))
