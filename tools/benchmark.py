@@ -88,11 +88,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ConfigError(
             f"--batch and --iters must be >= 1 and --warmup >= 0; got {args.batch}, {args.iters}, {args.warmup}."
         )
-    if args.device != "cpu" and any(b.startswith("onnxruntime") for b in args.backends):
+    if args.device != "cpu" and any(BACKENDS[b].runtime != "torch" for b in args.backends):
         raise ConfigError(
-            f"--device {args.device}: the onnxruntime backends run on the CPU here; benchmark them with --device cpu."
+            f"--device {args.device}: the onnxruntime, LiteRT and ExecuTorch backends run on the CPU here; benchmark "
+            "them with --device cpu."
         )
     sizes = parse_sizes(args.input_size)
+    if len(sizes) > 1 and any(BACKENDS[b].runtime == "litert" for b in args.backends):
+        raise ConfigError(
+            "The litert backends run at one fixed size (a LiteRT export cannot change its height and width); "
+            "give one --input-size with them, or leave them out of a sweep over sizes."
+        )
     for option in ("json", "markdown", "plot"):
         if getattr(args, option):
             check_output_file(getattr(args, option), f"--{option}", args.overwrite)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -30,6 +31,7 @@ import torchvision
 from torch import nn
 
 from ..config import Config
+from ..data.normalize import Normalizer
 from ..engine.predictor import Predictor, TorchRunner
 from ..models import build_model, load_weights
 from ..synthetic.weights import settle_batchnorm
@@ -243,6 +245,43 @@ def model_files(
         reader = ImageCalibrationReader(calibration, predictor.preprocess)
         files["onnxruntime-int8"] = workdir / "model.int8.onnx"
         quantize_int8(files["onnxruntime"], files["onnxruntime-int8"], reader)
+    files |= mobile_files(model, config, workdir, backends, calibration, input_size)
+    return files
+
+
+def mobile_files(
+    model: nn.Module,
+    config: Config,
+    workdir: Path,
+    backends: list[str],
+    calibration: list[np.ndarray],
+    input_size: tuple[int, int],
+) -> dict[str, Path]:
+    """LiteRT (fixed at ``input_size``) and ExecuTorch (dynamic up to it) exports, fp32 and INT8, for the backends
+    asked for; INT8 is calibrated on ``calibration`` through each runtime's own quantizer."""
+    runtimes = {BACKENDS[b].runtime for b in backends}
+    files: dict[str, Path] = {}
+    if not runtimes & {"litert", "executorch"}:
+        return files
+    normalize = Normalizer(config.data.mean, config.data.std)
+    batches = [
+        normalize(torch.from_numpy(cv2.resize(image, input_size[::-1])).permute(2, 0, 1)[None]).numpy()
+        for image in calibration
+    ]
+    if "litert" in runtimes:
+        from .litert import export_litert, quantize_litert_int8
+
+        files["litert"] = export_litert(model, workdir / "model.tflite", input_size)
+        if "litert-int8" in backends:
+            files["litert-int8"] = quantize_litert_int8(files["litert"], workdir / "model.int8.tflite", batches)
+    if "executorch" in runtimes:
+        from .executorch import export_executorch
+
+        files["executorch"] = export_executorch(model, workdir / "model.pte", input_size, dynamic=True)
+        if "executorch-int8" in backends:
+            files["executorch-int8"] = export_executorch(
+                model, workdir / "model.int8.pte", input_size, dynamic=True, calibration=batches
+            )
     return files
 
 
