@@ -50,6 +50,16 @@ def add_model_mismatch_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_exact_labels_argument(parser: argparse.ArgumentParser) -> None:
+    """--exact-labels, for the tools that draw label maps (infer, the video demo)."""
+    parser.add_argument(
+        "--exact-labels",
+        action="store_true",
+        help="resize the full-resolution logits before the argmax (what tools/test.py does) instead of the fast "
+        "label map from the decoder's stride-8 logits (equal but for float ties; docs/deployment.md)",
+    )
+
+
 def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
 

@@ -1,4 +1,4 @@
-"""Constants shared by several test modules (conftest.py is not importable under --import-mode=importlib)."""
+"""Constants and tiny models shared by several test modules (conftest.py is not importable under --import-mode=importlib)."""
 
 # A toy run that trains in seconds: 4 tiny images, 64x64 crops, a narrowed LR-ASPP Small, 4 steps.
 # Shared by the training tests (tests/engine/test_train.py) and the tool tests (tests/tools/).
@@ -17,3 +17,37 @@ TINY_RUN = (
     "trainer.val_every_n_steps=2",
     "trainer.accelerator=cpu",
 )
+
+
+def tiny_encoder():
+    """Two Conv-BN-h-swish stages: ``low`` at stride 2, ``high`` at stride 4 (a 224x256 input gives a 56x64 ``high``
+    map, larger than the paper pool's 49x49 window): every decoder runs on it in milliseconds."""
+    from torch import nn
+
+    class TinyEncoder(nn.Module):
+        low_channels, high_channels = 8, 16
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.low = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.Hardswish())
+            self.high = nn.Sequential(nn.Conv2d(8, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.Hardswish())
+
+        def forward(self, images):
+            low = self.low(images)
+            return {"low": low, "high": self.high(low)}
+
+    return TinyEncoder()
+
+
+def tiny_segmentor(classes: int = 5, size: tuple[int, int] = (64, 96)):
+    """The tiny encoder under the real LR-ASPP head (global pool), BatchNorm statistics settled."""
+    import torch
+
+    from seg.config import ModelConfig
+    from seg.models import HEADS
+    from seg.models.segmentor import Segmentor
+    from seg.synthetic.weights import settle_batchnorm
+
+    config = ModelConfig(head="lraspp", pool="global", num_classes=classes, head_channels=16, output_stride=16)
+    torch.manual_seed(0)
+    return settle_batchnorm(Segmentor(tiny_encoder(), HEADS.get("lraspp")(config, 8, 16), classes), input_size=size)

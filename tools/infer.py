@@ -26,6 +26,7 @@ from pathlib import Path
 from seg.cli import (
     EXIT_INCOMPLETE,
     MODEL_HELP,
+    add_exact_labels_argument,
     add_model_mismatch_argument,
     add_override_argument,
     add_overwrite_argument,
@@ -63,12 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_overwrite_argument(parser)
     parser.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay (default: %(default)s)")
-    parser.add_argument(
-        "--exact-labels",
-        action="store_true",
-        help="resize the full-resolution logits before the argmax (what tools/test.py does) instead of the fast "
-        "label map from the decoder's stride-8 logits (equal but for float ties; docs/deployment.md)",
-    )
+    add_exact_labels_argument(parser)
     parser.add_argument(
         "--legend", choices=LEGEND_PLACEMENTS, default="beside", help="where the legend goes (default: %(default)s)"
     )

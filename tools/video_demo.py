@@ -36,6 +36,7 @@ from seg.cli import (
     EXIT_INCOMPLETE,
     EXIT_USER_ERROR,
     MODEL_HELP,
+    add_exact_labels_argument,
     add_model_mismatch_argument,
     add_override_argument,
     add_overwrite_argument,
@@ -104,12 +105,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--show", action="store_true", help="also show the frames in a window when a display exists")
     default_threads = max(1, (os.cpu_count() or 2) - 1)
-    parser.add_argument(
-        "--exact-labels",
-        action="store_true",
-        help="resize the full-resolution logits before the argmax (what tools/test.py does) instead of the fast "
-        "label map from the decoder's stride-8 logits (equal but for float ties; docs/deployment.md)",
-    )
+    add_exact_labels_argument(parser)
     parser.add_argument(
         "--threads",
         type=int,

@@ -16,6 +16,7 @@ import contextlib
 import copy
 import io
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +149,18 @@ def verify_onnx(
     """Run ``path`` on ONNX Runtime and ``model`` (unfolded, eager) on the same random inputs at each shape."""
     session = ort_session(path, threads)
     input_name = session.get_inputs()[0].name
+    return verify_runner(model, lambda images: session.run(None, {input_name: images})[0], shapes, f"{path}", seed)
+
+
+def verify_runner(
+    model: nn.Module,
+    runner: Callable[[np.ndarray], np.ndarray],
+    shapes: Sequence[tuple[int, tuple[int, int]]],
+    name: str,
+    seed: int = 0,
+) -> list[Parity]:
+    """Any runtime against eager PyTorch: ``runner`` (float32 [N, 3, h, w] -> logits, or uint8 label maps for a
+    label-map export) and ``model`` (eval mode) on the same random inputs at each (batch, (H, W))."""
     model = model.eval()
     generator = torch.Generator().manual_seed(seed)
     results = []
@@ -155,13 +168,13 @@ def verify_onnx(
         images = torch.randn(batch, 3, *size, generator=generator)
         with torch.inference_mode():
             expected = model(images).numpy()
-        got = session.run(None, {input_name: images.numpy()})[0]
+        got = np.asarray(runner(images.numpy()))
         if got.ndim == 3:  # label-map export
             diff, agreement = float("nan"), float((got == expected.argmax(1)).mean())
         else:
             if got.shape != expected.shape:
                 raise ExportError(
-                    f"{path}: ONNX Runtime returned {got.shape} for an input that PyTorch maps to {expected.shape}."
+                    f"{name}: the runtime returned {got.shape} for an input that PyTorch maps to {expected.shape}."
                 )
             diff = float(np.abs(got - expected).max())
             agreement = float((got.argmax(1) == expected.argmax(1)).mean())

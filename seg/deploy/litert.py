@@ -68,7 +68,19 @@ def export_litert(
     # The converter prints a progress tree and torch.export warns about its internals; keep both out of tools' output.
     with warnings.catch_warnings(), contextlib.redirect_stdout(log):
         warnings.simplefilter("ignore")
-        edge_model = litert_torch.convert(model, (example,), dynamic_shapes={"images": {0: batch}})
+        try:
+            edge_model = litert_torch.convert(model, (example,), dynamic_shapes={"images": {0: batch}})
+        except Exception:  # noqa: BLE001 - the JAX bridge raises many types for shape arithmetic it cannot trace
+            # A symbolic batch fails where the graph computes shapes from the input (the authors' crop-derived gate
+            # pool): convert at batch 1, what a phone runs.
+            try:
+                edge_model = litert_torch.convert(model, (example[:1],))
+            except Exception as error:  # noqa: BLE001
+                first = str(error).splitlines()[0] if str(error) else ""
+                raise ExportError(
+                    f"litert-torch could not convert this model ({type(error).__name__}: {first}). "
+                    "Export it with --format onnx or executorch instead."
+                ) from None
         edge_model.export(str(path))
     return path
 

@@ -1,8 +1,8 @@
 """Parity of any runner (ONNX Runtime, LiteRT, ExecuTorch) against eager PyTorch, and of INT8 against fp32.
 
 A runner is anything with ``__call__(float32 [N, 3, h, w]) -> float32 logits [N, C, h, w]`` (the interface of
-:mod:`seg.deploy.runtime`). The ONNX export keeps its own :func:`seg.deploy.export.verify_onnx`; the mobile
-formats share this one, so one ``Parity`` line reads the same for every format.
+:mod:`seg.deploy.runtime`). Every format's export check is :func:`seg.deploy.export.verify_runner` (ONNX's
+``verify_onnx`` included), so one ``Parity`` line reads the same for every format.
 """
 
 from __future__ import annotations
@@ -10,33 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import torch
-from torch import nn
 
-from .export import ExportError, Parity
+from .export import verify_runner
+
+__all__ = ["argmax_agreement", "runner_agreement", "verify_runner"]
 
 Runner = Callable[[np.ndarray], np.ndarray]
-
-
-def verify_runner(
-    model: nn.Module, runner: Runner, shapes: Sequence[tuple[int, tuple[int, int]]], name: str, seed: int = 0
-) -> list[Parity]:
-    """Run ``runner`` and ``model`` (eager, eval mode) on the same random inputs at each (batch, (H, W))."""
-    model = model.eval()
-    generator = torch.Generator().manual_seed(seed)
-    results = []
-    for batch, size in shapes:
-        images = torch.randn(batch, 3, *size, generator=generator)
-        with torch.inference_mode():
-            expected = model(images).numpy()
-        got = runner(images.numpy())
-        if got.shape != expected.shape:
-            raise ExportError(
-                f"{name}: the runtime returned {got.shape} for an input that PyTorch maps to {expected.shape}."
-            )
-        diff = float(np.abs(got - expected).max())
-        results.append(Parity(batch, size, diff, argmax_agreement(got, expected)))
-    return results
 
 
 def argmax_agreement(logits: np.ndarray, reference: np.ndarray) -> float:

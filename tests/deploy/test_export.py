@@ -5,6 +5,7 @@ import onnx
 import pytest
 import torch
 import torch.nn.functional as F
+from support import tiny_encoder
 from torch import nn
 
 from seg.config import ModelConfig
@@ -14,23 +15,6 @@ from seg.models import HEADS
 from seg.models.heads.lraspp import paper_pool
 from seg.models.segmentor import Segmentor
 from seg.synthetic.weights import settle_batchnorm
-
-
-class TinyEncoder(nn.Module):
-    """Two Conv-BN-h-swish stages: ``low`` at stride 2, ``high`` at stride 4 (so a 224x256 input gives a
-    56x64 ``high`` map, larger than the paper pool's 49x49 window)."""
-
-    low_channels, high_channels = 8, 16
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.low = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.Hardswish())
-        self.high = nn.Sequential(nn.Conv2d(8, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.Hardswish())
-
-    def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        low = self.low(images)
-        return {"low": low, "high": self.high(low)}
-
 
 DECODERS = [("lraspp", "global"), ("lraspp", "paper"), ("raspp", "global"), ("deeplabv3", "global")]
 CLASSES = 5
@@ -54,7 +38,7 @@ class AllDecoders(nn.Module):
         heads = []
         for head, pool in DECODERS:
             config = ModelConfig(head=head, pool=pool, num_classes=CLASSES, head_channels=16, output_stride=16)
-            heads.append(Segmentor(TinyEncoder(), HEADS.get(head)(config, 8, 16), CLASSES))
+            heads.append(Segmentor(tiny_encoder(), HEADS.get(head)(config, 8, 16), CLASSES))
         self.models = nn.ModuleList(heads)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

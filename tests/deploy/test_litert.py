@@ -7,20 +7,16 @@ measured by the export tool, not here.
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
 pytest.importorskip("litert_torch")
 pytest.importorskip("ai_edge_litert")
 pytest.importorskip("ai_edge_quantizer")
 
-from seg.config import ModelConfig  # noqa: E402
+from support import tiny_segmentor as shared_tiny_segmentor  # noqa: E402
+
 from seg.deploy.export import ExportError  # noqa: E402
 from seg.deploy.litert import LiteRTRunner, export_litert, quantize_litert_int8  # noqa: E402
 from seg.deploy.parity import runner_agreement, verify_runner  # noqa: E402
-from seg.models import HEADS  # noqa: E402
-from seg.models.segmentor import Segmentor  # noqa: E402
-from seg.synthetic.weights import settle_batchnorm  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -28,25 +24,8 @@ SIZE = (64, 96)
 CLASSES = 5
 
 
-class TinyEncoder(nn.Module):
-    """Conv-BN-h-swish stages at strides 2 and 4 (``low`` and ``high``, as the decoders expect)."""
-
-    low_channels, high_channels = 8, 16
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.low = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.Hardswish())
-        self.high = nn.Sequential(nn.Conv2d(8, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.Hardswish())
-
-    def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
-        low = self.low(images)
-        return {"low": low, "high": self.high(low)}
-
-
-def tiny_segmentor() -> Segmentor:
-    config = ModelConfig(head="lraspp", pool="global", num_classes=CLASSES, head_channels=16, output_stride=16)
-    torch.manual_seed(0)
-    return settle_batchnorm(Segmentor(TinyEncoder(), HEADS.get("lraspp")(config, 8, 16), CLASSES), input_size=SIZE)
+def tiny_segmentor():
+    return shared_tiny_segmentor(CLASSES, SIZE)
 
 
 def ramp_images(count: int, seed: int) -> list[np.ndarray]:
