@@ -94,10 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "them with --device cpu."
         )
     sizes = parse_sizes(args.input_size)
-    if len(sizes) > 1 and any(BACKENDS[b].runtime == "litert" for b in args.backends):
+    if len(sizes) > 1 and any(BACKENDS[b].runtime in ("litert", "executorch") for b in args.backends):
         raise ConfigError(
-            "The litert backends run at one fixed size (a LiteRT export cannot change its height and width); "
-            "give one --input-size with them, or leave them out of a sweep over sizes."
+            "The litert and executorch backends are benchmarked at one fixed size (their exports are made at the "
+            "first --input-size); give one --input-size with them, or leave them out of a sweep over sizes."
         )
     for option in ("json", "markdown", "plot"):
         if getattr(args, option):

@@ -257,8 +257,9 @@ def mobile_files(
     calibration: list[np.ndarray],
     input_size: tuple[int, int],
 ) -> dict[str, Path]:
-    """LiteRT (fixed at ``input_size``) and ExecuTorch (dynamic up to it) exports, fp32 and INT8, for the backends
-    asked for; INT8 is calibrated on ``calibration`` through each runtime's own quantizer."""
+    """LiteRT and ExecuTorch exports at ``input_size`` (fixed: LiteRT cannot be dynamic, and ExecuTorch cannot for
+    the gate pools that compute shapes from the input), fp32 and INT8, for the backends asked for; INT8 is
+    calibrated on ``calibration`` through each runtime's own quantizer."""
     runtimes = {BACKENDS[b].runtime for b in backends}
     files: dict[str, Path] = {}
     if not runtimes & {"litert", "executorch"}:
@@ -277,10 +278,10 @@ def mobile_files(
     if "executorch" in runtimes:
         from .executorch import export_executorch
 
-        files["executorch"] = export_executorch(model, workdir / "model.pte", input_size, dynamic=True)
+        files["executorch"] = export_executorch(model, workdir / "model.pte", input_size)
         if "executorch-int8" in backends:
             files["executorch-int8"] = export_executorch(
-                model, workdir / "model.int8.pte", input_size, dynamic=True, calibration=batches
+                model, workdir / "model.int8.pte", input_size, calibration=batches
             )
     return files
 

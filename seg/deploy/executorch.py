@@ -71,7 +71,19 @@ def export_executorch(
     log = io.StringIO()
     with warnings.catch_warnings(), contextlib.redirect_stdout(log):
         warnings.simplefilter("ignore")
-        program = torch.export.export(model, example, dynamic_shapes=dynamic_shapes)
+        try:
+            program = torch.export.export(model, example, dynamic_shapes=dynamic_shapes)
+        except Exception as error:  # torch.export raises several types (constraint violations, user errors)
+            if not dynamic:
+                raise
+            # The authors' crop-derived gate pool computes its kernel from the feature size; torch.export cannot
+            # prove that arithmetic valid over the whole size range, so such a model exports at one size only.
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ExportError(
+                f"torch.export cannot make this model's height and width dynamic ({first}); the gate pool "
+                "(model.pool='crop' or 'paper') computes shapes from the input. Export it at a fixed size: drop "
+                "--dynamic (the Predictor resizes images to the export size)."
+            ) from None
         if calibration is not None:
             program = torch.export.export(_quantize_pt2e(program, calibration), example, dynamic_shapes=dynamic_shapes)
         # Two constant methods record what the runner cannot read from the program's metadata.
