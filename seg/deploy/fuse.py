@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 
 from torch import nn
-from torch.nn.utils.fusion import fuse_conv_bn_eval
+from torch.nn.utils import fuse_conv_bn_eval
 
 
 def fold_batchnorm(model: nn.Module, inplace: bool = False) -> nn.Module:

@@ -29,9 +29,15 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper
-from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quant_pre_process,
+    quantize_static,
+)
 from onnxruntime.quantization.registry import QDQRegistry, QLinearOpsRegistry
-from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from .metadata import read_metadata, write_metadata
 

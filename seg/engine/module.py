@@ -132,11 +132,13 @@ class SegmentationModule(pl.LightningModule):
             f"is the last validated state (resume it with --resume auto). To try: {'; '.join(hints)}."
         )
 
-    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+    def on_validation_epoch_start(self) -> None:
         # The Predictor of tools/test.py on the live network (config.eval's mode, the same normaliser), so
-        # val/mIoU is the number tools/test.py prints for the checkpoint saved at this step.
-        predictor = Predictor.for_model(self.model, self.config, self.config.trainer.channels_last, self.device)
-        self.val_metric.update(predictor.labels(batch["image"]), batch["label"])
+        # val/mIoU is the number tools/test.py prints for the checkpoint saved at this step. Built once per pass.
+        self._predictor = Predictor.for_model(self.model, self.config, self.config.trainer.channels_last, self.device)
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self.val_metric.update(self._predictor.labels(batch["image"]), batch["label"])
 
     def on_validation_epoch_end(self) -> None:
         scores = self.val_metric.compute()  # already summed over all processes
