@@ -26,7 +26,7 @@ config = replace(
         cache_dir=None,  # 360x480 frames decode fast
         augment=replace(base.data.augment, crop_size=(360, 480), scale_range=(0.5, 2.0)),
     ),
-    # class_weighting of SegNet's loss layer, in the class order of seg.data.catalog.CAMVID (sky ... bicyclist).
+    # class_weighting of SegNet's loss layer, in the class order of seg.classes.CAMVID (sky ... bicyclist).
     loss=replace(
         base.loss, class_weights=(0.2595, 0.1826, 4.564, 0.1417, 0.9051, 0.3826, 9.6446, 1.8418, 0.6823, 6.2478, 7.3614)
     ),

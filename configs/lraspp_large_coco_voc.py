@@ -4,7 +4,7 @@ The architecture of torchvision/models/segmentation/lraspp.py, whose COCO-traine
 categories plus background, 57.9 mIoU on torchvision's COCO-val subset) `tools/import_weights.py` turns into
 a checkpoint for this config: full 960-channel tail (no RF2), output stride 16 with the strided block already
 dilated, the skip from the output of the first stride-8 block (stage_indices[-4], 40 channels), a global
-sigmoid gate without bias, align_corners=False. Class names and colours: seg.data.catalog.PASCAL_VOC.
+sigmoid gate without bias, align_corners=False. Class names and colours: seg.classes.PASCAL_VOC.
 
 The data section describes torchvision's recipe (references/segmentation: ImageNet normalisation, random
 resize of the shorter side to 260..1040 with 480x480 crops, flips, batch 4 x 8 GPUs, SGD lr 0.01 momentum 0.9

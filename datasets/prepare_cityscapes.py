@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
         help="Cityscapes root holding gtFine/ (default: datasets/cityscapes)",
     )
     args = parser.parse_args(argv)
-    from seg.data import create_train_id_labels
+    from seg.data.cityscapes import create_train_id_labels
 
     count = create_train_id_labels(args.root)
     print(f"Wrote {count} *_labelTrainIds.png files under {args.root}.")

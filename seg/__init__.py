@@ -4,7 +4,7 @@
 arguments and answer ``--help``) import without torch.
 """
 
-from .config import Config, load_config
+from seg.config import Config, load_config
 
 __version__ = "0.1.0"
 __all__ = ["Config", "build_model", "load_config"]
@@ -12,7 +12,7 @@ __all__ = ["Config", "build_model", "load_config"]
 
 def __getattr__(name: str):
     if name == "build_model":
-        from .models import build_model
+        from seg.models import build_model
 
         return build_model
     raise AttributeError(f"module 'seg' has no attribute {name!r}")

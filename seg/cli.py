@@ -22,7 +22,8 @@ EXIT_USER_ERROR = 2
 EXIT_INCOMPLETE = 3
 
 MODEL_HELP = (
-    "[CONFIG] MODEL: a checkpoint (.ckpt from tools/train.py) or an export (.onnx from tools/export_onnx.py) "
+    "[CONFIG] MODEL: a checkpoint (.ckpt from tools/train.py or tools/import_weights.py) or an export (.onnx, "
+    ".tflite, .pte from tools/export.py) "
     "rebuilds its own model from the config stored inside it; a config file (.py) before it runs the model "
     "under that config instead, which must describe the same network (--allow-model-mismatch to accept one "
     "that does not). A plain state dict stores no config and needs one."
@@ -60,6 +61,50 @@ def add_exact_labels_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (sizes, thread counts, iterations)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def add_input_size_argument(
+    parser: argparse.ArgumentParser, default: tuple[int, int] | None = None, help: str | None = None
+) -> None:
+    """--input-size H W: the size the network runs at (the Predictor resizes each image to it and back)."""
+    parser.add_argument(
+        "--input-size",
+        nargs=2,
+        type=positive_int,
+        default=default,
+        metavar=("H", "W"),
+        help=help
+        or ("network input size" + (" (default: %(default)s)" if default else " (default: each image's own)")),
+    )
+
+
+def add_threads_argument(parser: argparse.ArgumentParser, default: int | None = None) -> None:
+    """--threads N: intra-op threads of the runtime (PyTorch's count is process-wide)."""
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        default=default,
+        help="inference threads" + (" (default: %(default)s)" if default else " (default: the runtime's own)"),
+    )
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, metavar: str = "[CONFIG] MODEL", nargs: str = "+") -> None:
+    """The positional ``[CONFIG.py] MODEL ...``, ``--set`` and ``--allow-model-mismatch`` of every tool that runs a
+    model (``seg.inference.card.read_card`` takes the three)."""
+    parser.add_argument("items", nargs=nargs, metavar=metavar, help=MODEL_HELP)
+    add_override_argument(parser)
+    add_model_mismatch_argument(parser)
+
+
 def add_overwrite_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
 
@@ -95,7 +140,7 @@ def message(error: BaseException) -> str:
 
 # torch's ExceptionWrapper re-raises an error from a DataLoader worker as the same type, built from one string:
 # "Caught DatasetError in DataLoader worker process 0.\nOriginal Traceback (most recent call last):\n ...
-# seg.data.errors.DatasetError: <the message>". The type and that text are all that crosses the process boundary.
+# seg.errors.DatasetError: <the message>". The type and that text are all that crosses the process boundary.
 _WRAPPED = re.compile(r"\ACaught (\w+) in (DataLoader worker process \d+|pin memory thread[^.]*)\.\nOriginal Traceback")
 
 

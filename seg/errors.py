@@ -16,3 +16,15 @@ class UserError(ValueError):
 
 class Failure(RuntimeError):
     """The work ran and failed; the message says what happened and what to try."""
+
+
+class DatasetError(UserError):
+    """Data missing, mis-named or corrupt; the message names the file and the fix."""
+
+
+class ImageReadError(DatasetError):
+    """One image file cannot be read; batch tools skip it and name it at the end."""
+
+
+class ExportError(Failure):
+    """The exported graph is wrong (a dynamic axis was fixed, or a runtime disagrees with PyTorch)."""

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from seg.classes import check_num_classes
 from seg.config import load_config
-from seg.data.catalog import check_num_classes
 from seg.models import build_model
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.py"))

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from seg.cli import add_override_argument, add_overwrite_argument, run_tool
 from seg.config import ConfigError
-from seg.deploy.backends import BACKENDS, REFERENCES
 from seg.outputs import check_output_file
+from seg.runtimes.backends import BACKENDS, REFERENCES
 
 
 def parse_sizes(values: Sequence[int]) -> list[tuple[int, int]]:
@@ -103,9 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, option):
             check_output_file(getattr(args, option), f"--{option}", args.overwrite)
     # Heavy imports after the arguments and outputs are checked.
-    from seg.deploy.images import calibration_images, check_source
-    from seg.deploy.report import benchmark_markdown, plot_benchmark
-    from seg.deploy.sweep import parse_entries, run_sweep, with_distinct_names
+    from seg.bench.report import benchmark_markdown, plot_benchmark
+    from seg.bench.sweep import parse_entries, run_sweep, with_distinct_names
+    from seg.data.samples import calibration_images, check_source
 
     if args.calibration:
         check_source(args.calibration)

@@ -5,7 +5,7 @@ python tools/benchmark_labels.py work_dirs/lraspp_small_toy/checkpoints/best.ckp
 
 For PyTorch and ONNX Runtime fp32 it times ``Predictor.predict`` (preprocess, network, label map) with the
 network ending at full resolution (the exact path, what tools/test.py runs) and ending at the decoder's stride-8
-logits with seg.engine.labelmap's label map (what tools/infer.py and the video demo run), interleaved, and
+logits with seg.inference.labelmap's label map (what tools/infer.py and the video demo run), interleaved, and
 reports the argmax agreement of the two on --images (a folder of real images; random images otherwise).
 Without a checkpoint the weights are random with BatchNorm statistics settled (speed only).
 """
@@ -13,6 +13,7 @@ Without a checkpoint the weights are random with BatchNorm statistics settled (s
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -37,34 +38,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     import cv2  # heavy imports after the arguments are checked
     import numpy as np
 
+    from seg.bench.timing import machine_info, summarise, time_interleaved
     from seg.data.images import list_images, read_image
-    from seg.deploy.benchmark import machine_info, summarise, time_interleaved
-    from seg.deploy.export import export_onnx
-    from seg.deploy.images import random_images
-    from seg.deploy.runtime import load_predictor, resolve_config
-    from seg.engine.labelmap import LowResolutionLogits
-    from seg.models import build_model, load_weights
+    from seg.data.samples import random_images
+    from seg.export.onnx import export_onnx
+    from seg.inference.card import read_card
+    from seg.inference.labelmap import LowResolutionLogits
+    from seg.models import build_model
+    from seg.runtimes.factory import load_predictor
     from seg.synthetic.weights import settle_batchnorm
 
-    config, _ = resolve_config(config_path, checkpoint, args.overrides)
+    card = read_card(checkpoint, config_path, args.overrides)
     size = (args.input_size[0], args.input_size[1])
-    model = build_model(config.model)
-    if checkpoint:
-        load_weights(model, checkpoint)
+    model = build_model(card.config.model)
+    if card.state_dict is not None:
+        model.load_state_dict(card.state_dict)
     else:
         settle_batchnorm(model, (min(size[0], 128), min(size[1], 256)))
+        card = dataclasses.replace(card, state_dict=model.state_dict())
     with tempfile.TemporaryDirectory(prefix="seg-labels-") as tmp:
-        weights = Path(tmp) / "weights.pt"
-        import torch
-
-        torch.save(model.state_dict(), weights)
         full = export_onnx(model, Path(tmp) / "full.onnx", size, dynamic=True)
         low = export_onnx(LowResolutionLogits(model), Path(tmp) / "low.onnx", size, dynamic=True)
+        full_card = dataclasses.replace(card, path=full, runtime="onnxruntime", state_dict=None)
+        low_card = dataclasses.replace(full_card, path=low)
         paths = {
-            "torch exact": load_predictor(config, weights, threads=args.threads),
-            "torch fast": load_predictor(config, weights, threads=args.threads, fast_labels=True),
-            "onnxruntime exact": load_predictor(config, full, threads=args.threads),
-            "onnxruntime fast": load_predictor(config, low, threads=args.threads, fast_labels=True),
+            "torch exact": load_predictor(card, threads=args.threads),
+            "torch fast": load_predictor(card, threads=args.threads, fast_labels=True),
+            "onnxruntime exact": load_predictor(full_card, threads=args.threads),
+            "onnxruntime fast": load_predictor(low_card, threads=args.threads, fast_labels=True),
         }
         if args.images:
             samples = [read_image(image.path) for image in list_images([args.images])[: args.agreement_images]]
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             agreement[runtime] = same / total
     info = machine_info(args.threads)
     print(
-        f"{config.name}, {size[0]}x{size[1]}, {args.threads} thread(s), {info.get('cpu', '')}; median of {args.iters}"
+        f"{card.config.name}, {size[0]}x{size[1]}, {args.threads} thread(s), {info.get('cpu', '')}; median of {args.iters}"
     )
     for name, seconds in times.items():
         runtime = name.split()[0]

@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.samples < 1:
         raise ConfigError(f"--samples {args.samples}: measure at least one sample.")
-    from seg.data.loader_benchmark import cpu_name, measure_pipelines
+    from seg.bench.loader import cpu_name, measure_pipelines
     from seg.synthetic.toy_cityscapes import make_toy_cityscapes
 
     config = load_config(args.config, args.overrides)

@@ -36,14 +36,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     import cv2
     import numpy as np
 
+    from seg.classes import check_num_classes, dataset_classes
     from seg.data.browse import browse_grid
-    from seg.data.catalog import check_num_classes, dataset_classes
     from seg.data.datasets import build_dataset
     from seg.data.transforms import build_train_transform
 
     config = load_config(args.config, args.overrides)
     if config.data.dataset == "toy":
-        from seg.data.datamodule import SegmentationDataModule  # imports Lightning: only when a toy set is needed
+        from seg.train.datamodule import SegmentationDataModule
 
         SegmentationDataModule(config.data).prepare_data()
     check_num_classes(config)

@@ -33,13 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    from seg.data.catalog import check_num_classes
+    from seg.classes import check_num_classes
     from seg.data.check import check_split
 
     config = load_config(args.config, args.overrides)
     data = config.data
     if data.dataset == "toy":
-        from seg.data.datamodule import SegmentationDataModule  # imports Lightning: only when a toy set is needed
+        from seg.train.datamodule import SegmentationDataModule
 
         SegmentationDataModule(data).prepare_data()
     names = check_num_classes(config)

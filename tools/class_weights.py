@@ -29,12 +29,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--power must be positive (0.5: square root, 1: plain median frequency), got {args.power}")
 
     config = load_config(args.config, args.overrides)
-    from seg.data.catalog import check_num_classes  # imports torch: after the arguments and config are checked
+    from seg.classes import check_num_classes
     from seg.data.datasets import build_dataset
     from seg.data.stats import class_pixel_counts, median_frequency_weights
 
     if config.data.dataset == "toy":
-        from seg.data.datamodule import SegmentationDataModule  # imports Lightning: only when a toy set is needed
+        from seg.train.datamodule import SegmentationDataModule
 
         SegmentationDataModule(config.data).prepare_data()
     split = args.split or config.data.train_split

@@ -18,6 +18,7 @@ the paper's claim "MobileNetV3-Large LR-ASPP is 34% faster than MobileNetV2 R-AS
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shlex
 import sys
@@ -26,16 +27,16 @@ from pathlib import Path
 
 from seg.cli import add_override_argument, add_overwrite_argument, run_tool
 from seg.config import ConfigError, load_config
-from seg.deploy.backends import BACKENDS as ALL_BACKENDS
 from seg.outputs import check_output_file
+from seg.runtimes.backends import BACKENDS as ALL_BACKENDS
 
 BACKENDS = tuple(name for name in ALL_BACKENDS if name != "torch-compile")
 REPO = Path(__file__).resolve().parent.parent
 
 
 def entries_from(specs: Sequence[str], overrides: Sequence[str]) -> list:
-    from seg.deploy.compare import DEFAULT_LINEUP
-    from seg.deploy.sweep import Entry, parse_entries
+    from seg.bench.compare import DEFAULT_LINEUP
+    from seg.bench.sweep import Entry, parse_entries
 
     if not specs:
         return [Entry(name, load_config(REPO / path, [*overrides, *extra])) for name, path, extra in DEFAULT_LINEUP]
@@ -75,11 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, option):
             check_output_file(getattr(args, option), f"--{option}", args.overwrite)
     # Heavy imports after the arguments and outputs are checked.
-    from seg.deploy.compare import compare_decoders, compare_markdown, paper_comparison
-    from seg.deploy.report import scatter
-    from seg.deploy.runtime import stored_config
-    from seg.deploy.sweep import with_distinct_names
-    from seg.models.checkpoint import check_model_config
+    from seg.bench.compare import compare_decoders, compare_markdown, paper_comparison
+    from seg.bench.report import scatter
+    from seg.bench.sweep import with_distinct_names
+    from seg.inference.card import read_card
 
     entries = entries_from(args.configs, args.overrides)
     checkpoints = [None if c == "-" else c for c in args.checkpoints] or [e.checkpoint for e in entries]
@@ -90,11 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(args.input_size) < 32 or args.iters < 1:
         raise ConfigError(f"--input-size must be at least 32 32 and --iters >= 1; got {args.input_size}, {args.iters}.")
     size = (args.input_size[0], args.input_size[1])
-    for entry, checkpoint in zip(entries, checkpoints, strict=True):
+    for index, (entry, checkpoint) in enumerate(zip(entries, checkpoints, strict=True)):
         if checkpoint and entry.checkpoint is None:  # a config paired with a checkpoint: must describe it
-            stored = stored_config(checkpoint)
-            for note in [] if stored is None else check_model_config(entry.config, stored, checkpoint, entry.name):
+            card = read_card(checkpoint, entry.config)
+            for note in card.notes:
                 print(note, file=sys.stderr)
+            entries[index] = dataclasses.replace(entry, checkpoint=checkpoint, state_dict=card.state_dict)
     checkpoints = [c or e.checkpoint for c, e in zip(checkpoints, entries, strict=True)]
     entries = with_distinct_names(entries, checkpoints)
     report = compare_decoders(

@@ -33,6 +33,7 @@ refused unless --overwrite. docs/deployment.md has the details.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,8 +47,8 @@ from seg.cli import (
     split_config,
 )
 from seg.config import ConfigError
-from seg.deploy.backends import DEFAULT_OPSET, FORMATS, RUNTIME_SUFFIXES
 from seg.outputs import check_output_file
+from seg.runtimes.backends import DEFAULT_OPSET, FORMATS, RUNTIME_SUFFIXES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,34 +141,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_output_file(args.output, "--output", args.overwrite)
     if args.int8:
         check_output_file(int8_path(args.output), "--output (its INT8 file)", args.overwrite)
-        from seg.deploy.images import check_source
+        from seg.data.samples import check_source
 
         check_source(args.calibration)
 
     # Heavy imports after the arguments and outputs are checked.
-    from seg.deploy.export import ExportError, export_onnx, verification_shapes, verify_onnx
-    from seg.deploy.metadata import model_metadata
-    from seg.deploy.runtime import config_classes, resolve_config
-    from seg.models import build_model, load_weights
+    from seg.errors import ExportError
+    from seg.export.onnx import export_onnx
+    from seg.export.verify import verification_shapes, verify_onnx
+    from seg.inference.card import read_card
+    from seg.models import build_model
+    from seg.models.checkpoint import load_state
 
-    config, notes = resolve_config(config_path, checkpoint, args.overrides, args.allow_model_mismatch)
-    for note in notes:
+    card = read_card(checkpoint, config_path, args.overrides, args.allow_model_mismatch)
+    for note in card.notes:
         print(note, file=sys.stderr)
+    if card.runtime != "torch":
+        raise ConfigError(f"{checkpoint} is an export already; export from the checkpoint it was made from.")
+    config = card.config
     model = build_model(config.model)
-    if checkpoint:
-        load_weights(model, checkpoint)
+    if card.state_dict is not None:
+        load_state(model, card.state_dict, checkpoint, config)
     else:
         print("note: no checkpoint given; exporting randomly initialised weights")
     input_size = (args.input_size[0], args.input_size[1])
+    # Class names, colours, input statistics, the fixed size and the whole config: the export rebuilds its card alone.
+    metadata = dataclasses.replace(card, input_size=None if args.dynamic else input_size).metadata()
     if args.low_res_logits:
-        from seg.engine.labelmap import LowResolutionLogits
+        from seg.inference.labelmap import LowResolutionLogits
 
         model = LowResolutionLogits(model)
     if args.format != "onnx":
-        return export_mobile(args, config, model, input_size)
+        return export_mobile(args, card, model, input_size, metadata)
     try:
-        # Class names, colours, input statistics and the whole config: the export rebuilds its predictor alone.
-        metadata = model_metadata(config, config_classes(config))
         output = export_onnx(
             model, args.output, input_size, args.dynamic, args.opset, labels=args.labels, metadata=metadata
         )
@@ -196,13 +202,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[int, int]) -> None:
-    from seg.deploy.accuracy import compare_predictions, speed_ratio
-    from seg.deploy.images import calibration_images, evaluation_samples
-    from seg.deploy.quantize import ImageCalibrationReader, quantize_int8
-    from seg.deploy.runtime import load_predictor
+    from seg.bench.accuracy import compare_predictions, speed_ratio
+    from seg.data.samples import calibration_images, evaluation_samples
+    from seg.export.quantize import ImageCalibrationReader, quantize_int8
+    from seg.inference.card import read_card
+    from seg.runtimes.factory import load_predictor
 
     int8_file = int8_path(output)
-    fp32 = load_predictor(config, output, input_size=input_size if not args.dynamic else None, threads=args.threads)
+    fp32 = load_predictor(read_card(output), input_size=input_size if not args.dynamic else None, threads=args.threads)
     skipped: list[str] = []
     images = calibration_images(args.calibration, args.calibration_images, args.overrides, skipped)
     source = Path(args.calibration)
@@ -217,7 +224,7 @@ def quantize(args: argparse.Namespace, config, output: Path, input_size: tuple[i
     print("  ONNX Runtime int8 kernels: " + ", ".join(f"{k} x{v}" for k, v in sorted(summary.int8_ops.items())))
     print("  float data ops left: " + (", ".join(f"{k} x{v}" for k, v in sorted(summary.float_ops.items())) or "none"))
 
-    int8 = load_predictor(config, int8_file, input_size=fp32.input_size, threads=args.threads)
+    int8 = load_predictor(read_card(int8_file), input_size=fp32.input_size, threads=args.threads)
     samples, where = evaluation_samples(source, args.eval_images, args.overrides, skipped)
     for line in skipped:
         print(f"note: skipped an image that cannot be read: {line}", file=sys.stderr)
@@ -238,12 +245,15 @@ def int8_path(output: str | Path) -> Path:
     return output.with_name(f"{output.stem}.int8{output.suffix}")
 
 
-def export_mobile(args: argparse.Namespace, config, model, input_size: tuple[int, int]) -> int:
+def export_mobile(args: argparse.Namespace, card, model, input_size: tuple[int, int], metadata: dict) -> int:
     """--format litert / executorch: export, metadata beside the file, parity with PyTorch, optional INT8."""
-    from seg.deploy.export import ExportError, verification_shapes
-    from seg.deploy.metadata import model_metadata, write_metadata
-    from seg.deploy.runtime import config_classes, file_runner, load_predictor
+    from seg.errors import ExportError
+    from seg.export.metadata import write_metadata
+    from seg.export.verify import verification_shapes
+    from seg.inference.card import read_card
+    from seg.runtimes.factory import file_runner, load_predictor
 
+    config = card.config
     runtime = FORMATS[args.format]
     try:
         exporter = _mobile_exporter(args.format)
@@ -251,13 +261,13 @@ def export_mobile(args: argparse.Namespace, config, model, input_size: tuple[int
     except ExportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    write_metadata(output, model_metadata(config, config_classes(config)))
+    write_metadata(output, metadata)
     axes = (
         f"H and W up to {input_size[0]}x{input_size[1]}" if args.dynamic else f"fixed {input_size[0]}x{input_size[1]}"
     )
     print(f"exported {output} ({args.format}, {axes}; metadata in {output.name}.json)")
     if not args.no_verify:
-        from seg.deploy.parity import verify_runner
+        from seg.export.verify import verify_runner
 
         shapes = (
             [(1, input_size)]
@@ -273,23 +283,23 @@ def export_mobile(args: argparse.Namespace, config, model, input_size: tuple[int
             print(f"error: {output} does not match PyTorch beyond tolerance (1e-3, 99.9%).", file=sys.stderr)
             return 1
     if args.int8:
-        from seg.deploy.accuracy import compare_predictions
-        from seg.deploy.images import calibration_images, evaluation_samples
+        from seg.bench.accuracy import compare_predictions
+        from seg.data.samples import calibration_images, evaluation_samples
 
-        fp32 = load_predictor(config, output, threads=args.threads)
+        fp32 = load_predictor(read_card(output), threads=args.threads)
         skipped: list[str] = []
         images = calibration_images(args.calibration, args.calibration_images, args.overrides, skipped)
         batches = [fp32.preprocess(image).numpy() for image in images]
         print(f"calibrating on {len(batches)} images from {args.calibration} ...")
         target = int8_path(output)
         if args.format == "litert":
-            from seg.deploy.litert import quantize_litert_int8
+            from seg.export.litert import quantize_litert_int8
 
             quantize_litert_int8(output, target, batches)
         else:
             exporter(model, target, input_size, args.dynamic, batches)
-        write_metadata(target, model_metadata(config, config_classes(config)))
-        int8 = load_predictor(config, target, threads=args.threads)
+        write_metadata(target, metadata)
+        int8 = load_predictor(read_card(target), threads=args.threads)
         samples, where = evaluation_samples(Path(args.calibration), args.eval_images, args.overrides, skipped)
         result = compare_predictions(fp32, int8, samples, config.data.ignore_index)
         print(f"wrote {target}")
@@ -303,10 +313,10 @@ def _mobile_exporter(format: str):
     """(model, path, input_size, dynamic, calibration batches or None) -> path, for --format litert / executorch."""
     try:
         if format == "litert":
-            from seg.deploy.litert import export_litert
+            from seg.export.litert import export_litert
 
             return lambda model, path, size, dynamic, calibration: export_litert(model, path, size, dynamic=dynamic)
-        from seg.deploy.executorch import export_executorch
+        from seg.export.executorch import export_executorch
 
         return lambda model, path, size, dynamic, calibration: export_executorch(
             model, path, size, dynamic=dynamic, calibration=calibration

@@ -27,9 +27,11 @@ from seg.cli import (
     EXIT_INCOMPLETE,
     MODEL_HELP,
     add_exact_labels_argument,
+    add_input_size_argument,
     add_model_mismatch_argument,
     add_override_argument,
     add_overwrite_argument,
+    add_threads_argument,
     run_tool,
     split_config,
 )
@@ -65,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_overwrite_argument(parser)
     parser.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay (default: %(default)s)")
     add_exact_labels_argument(parser)
+    add_input_size_argument(parser)
+    add_threads_argument(parser)
     parser.add_argument(
         "--legend", choices=LEGEND_PLACEMENTS, default="beside", help="where the legend goes (default: %(default)s)"
     )
@@ -81,13 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
     from tqdm import tqdm
 
-    from seg.data.catalog import CITYSCAPES
+    from seg.classes import CITYSCAPES
     from seg.data.images import ImageReadError, list_images, read_image
     from seg.data.render import SegmentationRenderer
-    from seg.deploy.runtime import load_predictor, resolve_config, runtime_of
+    from seg.inference.card import read_card
+    from seg.runtimes.factory import load_predictor
 
-    config, notes = resolve_config(config_path, weights, args.overrides, args.allow_model_mismatch)
-    for note in notes:
+    card = read_card(weights, config_path, args.overrides, args.allow_model_mismatch)
+    for note in card.notes:
         print(note, file=sys.stderr)
     images = list_images(inputs)
     if not images:
@@ -95,8 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets = [output_paths(out_dir, image.name) for image in images]
     if not args.overwrite:
         existing([path for pair in targets for path in pair.values()], "--output-dir")
-    device = "cuda" if torch.cuda.is_available() and runtime_of(weights) == "torch" else "cpu"
-    predictor = load_predictor(config, weights, device=device, fast_labels=not args.exact_labels)
+    device = "cuda" if torch.cuda.is_available() and card.runtime == "torch" else "cpu"
+    predictor = load_predictor(
+        card, input_size=args.input_size, threads=args.threads, device=device, fast_labels=not args.exact_labels
+    )
     classes = predictor.classes or CITYSCAPES
     renderer = SegmentationRenderer(classes.names, classes.palette_array(), opacity=args.alpha, legend=args.legend)
     print(f"{count(len(images), 'image')} -> {out_dir} ({predictor.describe()})")

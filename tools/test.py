@@ -32,7 +32,7 @@ from seg.cli import (
     run_tool,
     split_config,
 )
-from seg.config import EVAL_MODES
+from seg.config import EVAL_MODES, ConfigError
 from seg.outputs import check_output_dir, check_output_file
 
 
@@ -61,13 +61,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_output_file(args.json, "--json", args.overwrite)
     if args.cityscapes_results:
         check_output_dir(args.cityscapes_results, "--cityscapes-results", args.overwrite)
-    from seg.deploy.runtime import load_predictor, resolve_config, runtime_of  # heavy imports after the arguments
-    from seg.engine.evaluate import evaluate, metrics_report
-    from seg.engine.metrics import format_scores_table
+    from seg.inference.card import read_card
+    from seg.inference.evaluate import default_device, evaluate, metrics_report
+    from seg.inference.metrics import format_scores_table
+    from seg.runtimes.factory import load_predictor
 
-    config, notes = resolve_config(config_path, checkpoint, args.overrides, args.allow_model_mismatch)
-    for note in notes:
+    card = read_card(checkpoint, config_path, args.overrides, args.allow_model_mismatch)
+    for note in card.notes:
         print(note, file=sys.stderr)
+    config = card.config
+    if config is None:
+        raise ConfigError(f"{checkpoint} stores no config; pass the config it was exported from before it.")
     changes = {}
     if args.mode is not None:
         changes["mode"] = args.mode
@@ -76,11 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scales:
         changes["scales"] = tuple(args.scales)
     config = dataclasses.replace(config, eval=dataclasses.replace(config.eval, **changes))
-
-    # A checkpoint runs as trained (PyTorch, BatchNorm unfolded); an exported file on its own runtime.
-    model = checkpoint
-    if runtime_of(model) != "torch":
-        model = load_predictor(config, model, eval=config.eval)
+    # A checkpoint is scored as the exact trained network (PyTorch, BatchNorm as trained); an export on its runtime.
+    exact = {"backend": "torch", "fold_bn": False, "device": default_device()} if card.runtime == "torch" else {}
+    model = load_predictor(card, eval=config.eval, **exact)
     result = evaluate(config, model, results_dir=args.cityscapes_results, progress=not args.no_progress)
     print(format_scores_table(result.scores, result.class_names, inference=result.inference))
     report = metrics_report(

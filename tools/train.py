@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. for log files)")
     args = parser.parse_args(argv)
     config = load_config(args.config, args.overrides)
-    from seg.engine.train import train  # imports Lightning: after the arguments and the config are checked
+    from seg.train.fit import train
 
     train(config, work_dir=args.work_dir, resume=args.resume, progress=not args.no_progress, overwrite=args.overwrite)
     return 0

@@ -44,9 +44,9 @@ from seg.cli import (
 )
 from seg.cli import message as error_message
 from seg.data.render import LEGEND_PLACEMENTS
-from seg.deploy.backends import BACKENDS, choose_backend
 from seg.errors import UserError
 from seg.outputs import check_output_file
+from seg.runtimes.backends import BACKENDS, choose_backend
 
 EXIT_INTERRUPTED = 130
 
@@ -159,17 +159,16 @@ def run(args: argparse.Namespace) -> int:
         check_output_file(output_path, "--output", args.overwrite)
         choose_backend(backend, weights)
         # Heavy imports after the arguments and the output are checked.
-        from seg.data.catalog import CITYSCAPES
-        from seg.deploy.runtime import load_predictor, resolve_config
+        from seg.classes import CITYSCAPES
+        from seg.inference.card import read_card
+        from seg.runtimes.factory import load_predictor
         from seg.video import Renderer, VideoOutput, open_source
 
-        config, notes = resolve_config(args.config, weights, args.overrides, args.allow_model_mismatch)
-        for note in notes:
+        card = read_card(weights, args.config, args.overrides, args.allow_model_mismatch)
+        for note in card.notes:
             print(note, file=sys.stderr)
         input_size = tuple(args.input_size) if args.input_size else None
-        predictor = load_predictor(
-            config, weights, backend, input_size, args.threads, fast_labels=not args.exact_labels
-        )
+        predictor = load_predictor(card, backend, input_size, args.threads, fast_labels=not args.exact_labels)
         source = open_source(args.input, fps=args.fps)
         classes = predictor.classes or CITYSCAPES
         renderer = Renderer(args.opacity, args.side_by_side, args.legend, classes.names, classes.palette_array())
@@ -191,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         count = f", {info.frame_count} frames" if info.frame_count is not None else ""
         print(f"input   {info.name}: {width}x{height} at {info.fps:g} fps ({info.fps_note}){count}", file=sys.stderr)
         print(
-            f"model   {config.name} ({'random init' if weights is None else weights}): {predictor.describe()}, "
+            f"model   {card.config.name if card.config else card.path} ({'random init' if weights is None else weights}): {predictor.describe()}, "
             f"{args.threads} inference thread{'s' if args.threads != 1 else ''}",
             file=sys.stderr,
         )

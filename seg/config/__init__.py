@@ -13,8 +13,8 @@ The package: ``schema`` (the dataclasses and the values each choice field accept
 overrides, dict round trips, printing) and ``rules`` (every validator). Import from ``seg.config``.
 """
 
-from .load import apply_overrides, config_from_dict, config_to_dict, format_config, load_config, parse_value
-from .rules import (
+from seg.config.load import apply_overrides, config_from_dict, config_to_dict, format_config, load_config, parse_value
+from seg.config.rules import (
     validate_classes,
     validate_config,
     validate_data,
@@ -24,7 +24,7 @@ from .rules import (
     validate_optim,
     validate_trainer,
 )
-from .schema import (
+from seg.config.schema import (
     DILATION_STARTS,
     EVAL_MODES,
     GATE_ACTIVATIONS,

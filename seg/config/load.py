@@ -13,8 +13,9 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from .rules import closest_choice, validate_config
-from .schema import Config, ConfigError
+from seg.classes import resolve_classes
+from seg.config.rules import closest_choice, validate_config
+from seg.config.schema import Config, ConfigError
 
 
 def load_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> Config:
@@ -56,12 +57,9 @@ def load_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> Confi
 
 
 def _resolve_classes(config: Config) -> Config:
-    """Copy the folder format's classes in and fill ``model.num_classes=0`` (seg.data.catalog.resolve_classes);
-    imported only when needed, so loading any other config stays free of the data stack."""
+    """Copy the folder format's classes in and fill ``model.num_classes=0`` (seg.classes.resolve_classes)."""
     if config.data.dataset != "folder" and config.model.num_classes != 0:
         return config
-    from seg.data.catalog import resolve_classes
-
     return resolve_classes(config)
 
 

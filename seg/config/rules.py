@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .schema import (
+from seg.config.schema import (
     DILATION_STARTS,
     EVAL_MODES,
     GATE_ACTIVATIONS,
@@ -55,7 +55,7 @@ def validate_model(model: ModelConfig) -> None:
     if model.num_classes < 1:
         raise ConfigError(
             f"model.num_classes={model.num_classes} must be at least 1 (0, as many as the dataset has, is filled "
-            "in by load_config or seg.data.catalog.resolve_classes before a model is built)."
+            "in by load_config or seg.classes.resolve_classes before a model is built)."
         )
     if model.output_stride not in OUTPUT_STRIDES:
         raise ConfigError(

@@ -22,7 +22,7 @@ class ModelConfig:
     backbone: str = "mobilenet_v3_large"
     head: str = "lraspp"
     # The one place the class count lives; the dataset's class list must have as many classes
-    # (checked when a dataset is built, seg.data.catalog.check_num_classes). 0: as many as the dataset
+    # (checked when a dataset is built, seg.classes.check_num_classes). 0: as many as the dataset
     # has, filled in by load_config (the folder format's count is the length of ROOT/classes.txt).
     num_classes: int = 19
     width_mult: float = 1.0
@@ -106,7 +106,7 @@ class DataConfig:
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     # The folder format's classes, copied from ROOT/classes.txt when the config is loaded (empty: not read
-    # yet, or a published dataset whose classes seg.data.catalog knows). A run's resolved config and its
+    # yet, or a published dataset whose classes seg.classes knows). A run's resolved config and its
     # checkpoints carry them, so exported models and tools label without the dataset at hand.
     class_names: tuple[str, ...] = ()
     palette: tuple[tuple[int, int, int], ...] = ()  # RGB per class, same order as class_names

@@ -3,7 +3,7 @@
     ROOT/images/{training,validation}/ADE_{train,val}_<8 digits>.jpg
     ROOT/annotations/{training,validation}/ADE_{train,val}_<8 digits>.png   (8-bit, 0 = other, 1..150 = classes)
 
-Annotation value k is class k - 1 (seg.data.catalog.ADE20K_NAMES) and 0 ("other objects") is ignored,
+Annotation value k is class k - 1 (seg.classes.ADE20K_NAMES) and 0 ("other objects") is ignored,
 as in the benchmark's evaluation (tensorflow/models research/deeplab/datasets/data_generator.py gives
 ADE20K 151 labels with ignore_label 0). ``data.train_split`` / ``val_split`` name the folders; "train" and
 "val" are accepted for "training" and "validation".
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seg.data.catalog import ADE20K_NAMES
+from seg.classes import ADE20K_NAMES
 from seg.data.dataset import Scan, index_files, pair_files
-from seg.data.errors import DatasetError
 from seg.data.io import LabelEncoding
+from seg.errors import DatasetError
 
 SPLIT_FOLDERS = {"train": "training", "val": "validation"}
 LAYOUT_HELP = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from seg.data.catalog import ClassSet
+from seg.classes import ClassSet
 from seg.data.dataset import SegmentationDataset
 from seg.data.transforms import TrainTransform
 

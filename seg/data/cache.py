@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seg.data.errors import DatasetError
 from seg.data.io import header_size
+from seg.errors import DatasetError
 
 
 class DecodedCache:

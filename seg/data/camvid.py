@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from seg.data.catalog import CAMVID
+from seg.classes import CAMVID
 from seg.data.dataset import Scan, index_files, pair_files
-from seg.data.errors import DatasetError
 from seg.data.io import IGNORE_INDEX, LabelEncoding
+from seg.errors import DatasetError
 
 UNLABELLED = 11
 LAYOUT_HELP = (

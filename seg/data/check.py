@@ -18,12 +18,12 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from seg.classes import dataset_classes
 from seg.config import DataConfig
-from seg.data.catalog import dataset_classes
 from seg.data.dataset import Sample, Scan
 from seg.data.datasets import scan_split
-from seg.data.errors import DatasetError
 from seg.data.io import check_label_values, decode_image, decode_label, header_size, image_notes, tail_truncation
+from seg.errors import DatasetError
 
 MAX_LISTED = 5  # problems a failing quick check prints before pointing at tools/check_dataset.py
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from seg.classes import IGNORE_INDEX, LABEL_IDS, LABELID_TO_TRAINID, NUM_CLASSES
 from seg.data.dataset import Sample, Scan, SegmentationDataset, Transform
-from seg.data.errors import DatasetError
 from seg.data.io import LabelEncoding
 from seg.data.io import read_image as _read_image
 from seg.data.io import read_label as _read_label
-from seg.data.labels import IGNORE_INDEX, LABEL_IDS, LABELID_TO_TRAINID, NUM_CLASSES
+from seg.errors import DatasetError
 
 IMAGE_SUFFIX = "_leftImg8bit.png"
 TRAINID_SUFFIX = "_gtFine_labelTrainIds.png"

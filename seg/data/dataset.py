@@ -19,8 +19,8 @@ import torch
 from torch.utils.data import Dataset
 
 from seg.data.cache import DecodedCache
-from seg.data.errors import DatasetError
 from seg.data.io import LabelEncoding, read_image, read_label
+from seg.errors import DatasetError
 
 Transform = Callable[..., dict[str, Any]]  # transform(image=uint8 [H, W, 3], mask=uint8 [H, W]) -> dict
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from seg.classes import DATASET_CLASSES, DATASETS, FOLDER
 from seg.config import DataConfig
 from seg.data.ade20k import scan_ade20k
 from seg.data.camvid import scan_camvid
-from seg.data.catalog import DATASET_CLASSES, DATASETS, FOLDER
 from seg.data.cityscapes import scan_cityscapes
 from seg.data.dataset import Scan, SegmentationDataset, Transform
-from seg.data.errors import DatasetError
 from seg.data.folder import scan_folder
 from seg.data.voc import scan_voc
+from seg.errors import DatasetError
 
 
 def _cityscapes(data: DataConfig, split: str) -> Scan:

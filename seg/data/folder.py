@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seg.data.catalog import CLASSES_FILE, read_classes_file
+from seg.classes import CLASSES_FILE, read_classes_file
 from seg.data.dataset import Scan, index_files, pair_files
-from seg.data.errors import DatasetError
 from seg.data.io import LabelEncoding
+from seg.errors import DatasetError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 LAYOUT_HELP = (

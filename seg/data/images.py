@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seg.data.errors import ImageReadError
 from seg.data.io import read_image as _read_image
+from seg.errors import ImageReadError
 
 __all__ = ["IMAGE_SUFFIXES", "ImageFile", "ImageReadError", "is_image", "list_images", "read_image"]
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from seg.data.errors import DatasetError, ImageReadError
+from seg.errors import DatasetError, ImageReadError
 
 IGNORE_INDEX = 255
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -2,7 +2,7 @@
 
 Datasets and transforms hand out uint8 images (a quarter of the bytes of float32 through the loader
 workers and onto the GPU); training (``SegmentationModule``) and every inference path
-(``seg.engine.predictor.Predictor``) normalise here, so what the network sees is computed by one piece
+(``seg.inference.predictor.Predictor``) normalise here, so what the network sees is computed by one piece
 of code whichever tool runs it. The arithmetic is albumentations' ``Normalize`` with
 ``max_pixel_value=255`` in float32: ``(pixel - 255 * mean) * (1 / (255 * std))``.
 """

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from seg.data.catalog import PASCAL_VOC_NAMES
+from seg.classes import PASCAL_VOC_NAMES
 from seg.data.dataset import Sample, Scan
-from seg.data.errors import DatasetError
 from seg.data.io import IGNORE_INDEX, LabelEncoding, read_label
+from seg.errors import DatasetError
 
 LAYOUT_HELP = (
     "Expected VOCdevkit/VOC2012 at data.root: ROOT/JPEGImages/<id>.jpg, ROOT/SegmentationClass/<id>.png and the "

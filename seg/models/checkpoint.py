@@ -5,6 +5,7 @@ whole config, so it can rebuild its own model, and a config that says otherwise 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,23 +13,24 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..config import Config, ConfigError, ModelConfig, config_from_dict, load_config
-from ..errors import UserError
-from .state import compare_state, describe_mismatch
+from seg.config import Config, ConfigError, ModelConfig, config_from_dict, load_config
+from seg.errors import UserError
+from seg.models.state import compare_state, describe_mismatch
 
 
 class CheckpointError(UserError):
     """A checkpoint cannot be read or does not fit the model; the message names the file and the fix."""
 
 
-def _read(path: str | Path) -> Any:
+def read_checkpoint(path: str | Path, mmap: bool = False) -> Any:
+    """The one ``torch.load`` of a model file (a Lightning .ckpt, a state dict, an imported checkpoint)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(
             f"Checkpoint {path} does not exist. Pass a .ckpt written by tools/train.py or a state dict file."
         )
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=False, mmap=mmap)
     except Exception as error:  # torch raises many types for truncated or foreign files
         raise CheckpointError(
             f"Checkpoint {path} cannot be read ({type(error).__name__}: {error}). It may be truncated or not a PyTorch file."
@@ -48,14 +50,21 @@ def model_state_dict(checkpoint: Any, path: str | Path = "<checkpoint>") -> dict
 
 
 def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
-    """Load ``path`` into ``model``; a checkpoint for another architecture or class count is a clear error."""
-    state = model_state_dict(_read(path), path)
+    """Load the checkpoint at ``path`` into ``model`` (read once); see ``load_state``."""
+    checkpoint = read_checkpoint(path)
+    return load_state(model, model_state_dict(checkpoint, path), path, checkpoint_config(checkpoint, path))
+
+
+def load_state(
+    model: nn.Module, state: Mapping[str, torch.Tensor], path: str | Path, stored: Config | None = None
+) -> nn.Module:
+    """Load ``state`` (read from ``path``, whose stored config is ``stored``) into ``model``; a checkpoint for another
+    architecture or class count is a clear error naming the fix."""
     own = model.state_dict()
     mismatch = compare_state(state, own)
     if not mismatch:
         model.load_state_dict(state)
         return model
-    stored = read_checkpoint_config(path)
     if stored is not None:
         origin = trained_with(path, stored)
         fix = f"Omit the config (the checkpoint rebuilds its own model) or pass {origin}, which it was trained with"
@@ -146,8 +155,9 @@ def trained_with(weights: str | Path, stored: Config) -> str:
     """Where the config ``weights`` was trained with can be found: the run's config.py, or configs/NAME.py when
     either still describes the same model; else the config's name."""
     weights = Path(weights)
+    # The run's own config.py (tools/train.py writes it beside checkpoints/), then configs/NAME.py where the
+    # tool runs; nothing inside the installed package.
     candidates = [weights.parent.parent / "config.py", Path("configs") / f"{stored.name}.py"]
-    candidates.append(Path(__file__).resolve().parents[2] / "configs" / f"{stored.name}.py")
     for candidate in candidates:
         if candidate.is_file():
             try:
@@ -161,9 +171,9 @@ def trained_with(weights: str | Path, stored: Config) -> str:
     return f"config {stored.name!r}, stored in the checkpoint" if stored.name else "the config stored in the checkpoint"
 
 
-def read_checkpoint_config(path: str | Path) -> Config | None:
-    """The config stored in a Lightning checkpoint by tools/train.py, or None for a plain state dict."""
-    checkpoint = _read(path)
+def checkpoint_config(checkpoint: Any, path: str | Path = "<checkpoint>") -> Config | None:
+    """The config stored in a checkpoint read by ``read_checkpoint`` (tools/train.py stores it), or None for a
+    plain state dict."""
     try:
         data = checkpoint["hyper_parameters"]["config"]
     except (KeyError, TypeError):
@@ -172,3 +182,8 @@ def read_checkpoint_config(path: str | Path) -> Config | None:
         return config_from_dict(data)
     except (ConfigError, TypeError) as error:
         raise CheckpointError(f"Checkpoint {path} stores a config this version cannot read: {error}") from None
+
+
+def read_checkpoint_config(path: str | Path) -> Config | None:
+    """The config stored in the checkpoint at ``path``, or None for a plain state dict."""
+    return checkpoint_config(read_checkpoint(path), path)

@@ -22,10 +22,10 @@ from typing import Any
 
 import torch
 
-from ..config import Config, config_to_dict
-from .checkpoint import CheckpointError
-from .segmentor import build_model
-from .state import StateMismatch, compare_state, describe_mismatch
+from seg.config import Config, config_to_dict
+from seg.models.checkpoint import CheckpointError
+from seg.models.segmentor import build_model
+from seg.models.state import StateMismatch, compare_state, describe_mismatch
 
 
 @dataclass(frozen=True)

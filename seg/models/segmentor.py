@@ -6,9 +6,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import ModelConfig
-from .backbones import BACKBONES
-from .heads import HEADS
+from seg.config import ModelConfig
+from seg.models.backbones import BACKBONES
+from seg.models.heads import HEADS
 
 
 class Segmentor(nn.Module):

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from seg.data.catalog import bit_palette
+from seg.classes import bit_palette
 
 
 def label_scene(rng: np.random.Generator, size: tuple[int, int], classes: Sequence[int], background: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Frame sources (video file, folder of frames, camera) and a video file writer with codec fallback.
 
-Sources yield RGB uint8 frames (what :class:`seg.engine.predictor.Predictor` takes) and remember
+Sources yield RGB uint8 frames (what :class:`seg.inference.predictor.Predictor` takes) and remember
 why they stopped: the end of the input, or the frame index where a truncated or corrupt file could
 not be decoded any further. The writer encodes to a temporary name and renames it only once the
 file is closed and reads back, so an output path never holds a half-written video.

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from seg.engine.predictor import Predictor
+from seg.inference.predictor import Predictor
 from seg.video.io import FrameSource, VideoOutput, VideoOutputError
 from seg.video.render import Renderer, RunningFPS
 from seg.video.report import RunReport
@@ -113,7 +113,7 @@ def _map_stage(
 class VideoPipeline:
     """Runs a predictor over a frame source into a video file; see the module docstring.
 
-    ``predictor`` is a :class:`seg.engine.predictor.Predictor` (preprocess / infer / postprocess).
+    ``predictor`` is a :class:`seg.inference.predictor.Predictor` (preprocess / infer / postprocess).
     ``on_frame`` (e.g. a display window) sees every rendered frame and returns False to stop.
     """
 

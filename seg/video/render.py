@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from seg.data.labels import CLASS_NAMES, PALETTE
+from seg.classes import CLASS_NAMES, PALETTE
 from seg.data.render import SegmentationRenderer
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX

@@ -11,10 +11,11 @@ import pytest
 from PIL import Image
 
 from seg.config import DataConfig
-from seg.data import DatasetError, build_dataset
 from seg.data.cache import DecodedCache
 from seg.data.check import check_split, quick_check
+from seg.data.datasets import build_dataset
 from seg.data.io import truncation
+from seg.errors import DatasetError
 from seg.synthetic.replicas import make_folder_dataset
 
 CLASSES = ("background", "weed", "crop")

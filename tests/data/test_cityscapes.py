@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from seg.data import CityscapesDataset, DatasetError, create_train_id_labels
-from seg.data.labels import LABELID_TO_TRAINID
+from seg.classes import LABELID_TO_TRAINID
+from seg.data.cityscapes import CityscapesDataset, create_train_id_labels
+from seg.errors import DatasetError
 
 IMAGE = "leftImg8bit/train/toycity-a/toycity-a_000000_000019_leftImg8bit.png"
 TRAIN_IDS = "gtFine/train/toycity-a/toycity-a_000000_000019_gtFine_labelTrainIds.png"

@@ -10,9 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from seg.config import Config, DataConfig, ModelConfig
-from seg.data import DatasetError, build_dataset
-from seg.data.catalog import (
+from seg.classes import (
     ADE20K,
     CAMVID,
     DATASET_CLASSES,
@@ -23,8 +21,10 @@ from seg.data.catalog import (
     read_classes_file,
     resolve_classes,
 )
-from seg.data.datasets import LAYOUTS, scan_split
+from seg.config import Config, DataConfig, ModelConfig
+from seg.data.datasets import LAYOUTS, build_dataset, scan_split
 from seg.data.voc import prepare_voc_aug
+from seg.errors import DatasetError
 from seg.synthetic.replicas import make_ade20k, make_camvid, make_folder_dataset, make_voc
 
 FOLDER_CLASSES = ("soil", "weed", "crop", "stone")
@@ -185,7 +185,7 @@ def test_published_datasets_need_ignore_index_255(replicas):
     ],
 )
 def test_every_layout_feeds_the_datamodule(replicas, dataset, train, val):
-    from seg.data.datamodule import SegmentationDataModule
+    from seg.train.datamodule import SegmentationDataModule
 
     data = _data(dataset, replicas[dataset], train_split=train, val_split=val, batch_size=2)
     data = dataclasses.replace(data, augment=dataclasses.replace(data.augment, crop_size=(32, 40)))

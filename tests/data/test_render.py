@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from seg.data.labels import CLASS_NAMES, PALETTE
+from seg.classes import CLASS_NAMES, PALETTE
 from seg.data.render import BACKGROUND, SWATCH_BORDER, Legend, SegmentationRenderer, classes_by_area, colorize
 from seg.video.render import Renderer
 

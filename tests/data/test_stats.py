@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from seg.data import NUM_CLASSES, CityscapesDataset
+from seg.classes import NUM_CLASSES
+from seg.data.cityscapes import CityscapesDataset
 from seg.data.stats import class_pixel_counts, median_frequency_weights
 
 

@@ -10,7 +10,7 @@ from cityscapesscripts.helpers.csHelpers import getCsFileInfo
 from cityscapesscripts.helpers.labels import name2label
 from cityscapesscripts.preparation.json2labelImg import createLabelImage, json2labelImg
 
-from seg.data.labels import CLASS_NAMES
+from seg.classes import CLASS_NAMES
 from seg.synthetic.objects import compose_scene
 from seg.synthetic.paint import paint_shapes, solid
 from seg.synthetic.toy_cityscapes import MARKER_FILE, make_toy_cityscapes, read_toy_marker, render_toy_scene

@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from seg.config import ModelConfig
-from seg.deploy.export import export_onnx, verify_onnx
+from seg.export.onnx import export_onnx
+from seg.export.verify import verify_onnx
 from seg.models import build_model
 from seg.synthetic.weights import settle_batchnorm
 

@@ -11,8 +11,8 @@ import torch
 import torchvision
 
 from seg.config import load_config
-from seg.engine.module import SegmentationModule
 from seg.synthetic.toy_cityscapes import make_toy_cityscapes
+from seg.train.module import SegmentationModule
 
 from .conftest import TINY, TOY_CONFIG, load_tool, run
 

@@ -13,7 +13,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
 from seg.cli import message
-from seg.data import DatasetError
+from seg.errors import DatasetError
 from seg.synthetic.replicas import make_folder_dataset
 
 REPO = Path(__file__).resolve().parents[2]

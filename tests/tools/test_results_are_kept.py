@@ -107,7 +107,6 @@ def test_training_keeps_an_earlier_run_unless_told_and_checks_its_work_dir(train
 
 
 def test_lightning_tips_are_dropped():
-    import seg.engine.train  # noqa: F401  (installs the filter)
 
     logger = logging.getLogger("lightning.pytorch.utilities.rank_zero")
     record = logging.LogRecord(logger.name, logging.INFO, __file__, 1, "💡 Tip: try installing litlogger", None, None)

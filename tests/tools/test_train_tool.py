@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from seg.data import PALETTE
-from seg.engine.cityscapes_eval import evaluate_official
+from seg.classes import PALETTE
+from seg.inference.cityscapes_eval import evaluate_official
 
 from .conftest import REPO, TINY, TOY_CONFIG, run
 

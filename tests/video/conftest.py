@@ -16,9 +16,10 @@ import pytest
 import torch
 
 from seg.config import Config, load_config
-from seg.deploy.runtime import load_predictor
-from seg.engine.predictor import Predictor
+from seg.inference.card import read_card
+from seg.inference.predictor import Predictor
 from seg.models import build_model
+from seg.runtimes.factory import load_predictor
 from seg.synthetic.weights import settle_batchnorm
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +82,7 @@ def tiny_weights(tiny_config: Config, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="session")
 def predictor(tiny_config: Config, tiny_weights: Path) -> Predictor:
-    return load_predictor(tiny_config, tiny_weights, backend="torch-channels-last", threads=1)
+    return load_predictor(read_card(tiny_weights, tiny_config), backend="torch-channels-last", threads=1)
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from ..registry import Registry
-from .common import OUTPUT_STRIDES, plan_strides
-from .mobilenetv2 import MobileNetV2Encoder
-from .mobilenetv3 import MobileNetV3Encoder
+from seg.models.backbones.common import OUTPUT_STRIDES, plan_strides
+from seg.models.backbones.mobilenetv2 import MobileNetV2Encoder
+from seg.models.backbones.mobilenetv3 import MobileNetV3Encoder
+from seg.models.registry import Registry
 
 BACKBONES = Registry(
     "backbone",

@@ -13,8 +13,8 @@ from torch import nn
 
 # The valid values of each model field are the config's (seg.config); the modules check them again since
 # they can be built without a config.
-from ...config import DILATION_STARTS, LOW_LEVEL_TAPS, OUTPUT_STRIDES
-from ..state import StateMismatch, compare_state, describe_mismatch
+from seg.config import DILATION_STARTS, LOW_LEVEL_TAPS, OUTPUT_STRIDES
+from seg.models.state import StateMismatch, compare_state, describe_mismatch
 
 
 def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from torch import nn
 from torchvision.ops import Conv2dNormActivation
 
-from ...config import TAIL_EXPANSIONS
-from .common import (
+from seg.config import TAIL_EXPANSIONS
+from seg.models.backbones.common import (
     InvertedResidualBase,
     MobileNetEncoder,
     check_choice,

@@ -13,8 +13,8 @@ from functools import partial
 from torch import nn
 from torchvision.ops import Conv2dNormActivation, SqueezeExcitation
 
-from ...config import TAIL_EXPANSIONS
-from .common import (
+from seg.config import TAIL_EXPANSIONS
+from seg.models.backbones.common import (
     InvertedResidualBase,
     MobileNetEncoder,
     check_choice,

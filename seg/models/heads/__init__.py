@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from torch import nn
 
-from ...config import POOLS, ModelConfig
-from ..registry import Registry
-from .deeplabv3 import DeepLabV3Head, default_atrous_rates
-from .lraspp import PAPER_POOL, GatePool, LRASPPHead, crop_pool
-from .raspp import RASPPHead
+from seg.config import POOLS, ModelConfig
+from seg.models.heads.deeplabv3 import DeepLabV3Head, default_atrous_rates
+from seg.models.heads.lraspp import PAPER_POOL, GatePool, LRASPPHead, crop_pool
+from seg.models.heads.raspp import RASPPHead
+from seg.models.registry import Registry
 
 
 def gate_pool(model: ModelConfig) -> GatePool | None:

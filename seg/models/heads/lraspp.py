@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...config import GATE_ACTIVATIONS
+from seg.config import GATE_ACTIVATIONS
 
 
 @dataclass(frozen=True)
