@@ -34,6 +34,7 @@ from seg.cli import (
     split_config,
 )
 from seg.data.render import LEGEND_PLACEMENTS
+from seg.outputs import check_output_dir
 
 
 def positive(text: str) -> int:
@@ -83,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config, notes = resolve_config(args.config_path, args.weights, args.overrides, args.allow_model_mismatch)
     for note in notes:
         print(note, file=sys.stderr)
+    if "://" not in args.output_dir:
+        check_output_dir(args.output_dir, "--output-dir")
     listing = list_inputs(args.inputs)
     if not listing.paths:
         raise FileNotFoundError(2, "no image files (.png, .jpg, ...) in these inputs", " ".join(args.inputs))
