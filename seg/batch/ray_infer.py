@@ -31,6 +31,7 @@ from seg.batch.listing import ImageListing, open_location
 from seg.batch.table import ROW_SCHEMA, done_rows, error_row, ok_row, read_table, write_table
 from seg.config import Config
 from seg.data.catalog import CITYSCAPES
+from seg.errors import UserError
 
 __all__ = ["BatchJob", "BatchSummary", "SegmentBatch", "output_files", "pending", "run_batch", "segment_archive"]
 
@@ -84,7 +85,6 @@ class SegmentBatch:
     def __init__(self, job: BatchJob) -> None:
         import torch
 
-        from seg.data.catalog import CITYSCAPES
         from seg.data.render import SegmentationRenderer
         from seg.deploy.runtime import load_predictor, runtime_of
 
@@ -221,7 +221,10 @@ def segment_archive(
 
         started_here = not ray.is_initialized()
         if started_here:
-            ray.init(address=address, include_dashboard=False, log_to_driver=True)
+            try:
+                ray.init(address=address, include_dashboard=False)
+            except ConnectionError as error:
+                raise UserError(f"--address {address}: cannot reach the Ray cluster ({error}).") from None
         try:
             parts.append(run_batch(job, listing, todo, workers, batch_size, on_rows))
         finally:
