@@ -21,7 +21,7 @@ import numpy as np
 from seg.data.io import read_image as _read_image
 from seg.errors import ImageReadError
 
-__all__ = ["IMAGE_SUFFIXES", "ImageFile", "ImageReadError", "is_image", "list_images", "read_image"]
+__all__ = ["IMAGE_SUFFIXES", "ImageFile", "ImageReadError", "is_image", "list_images", "output_names", "read_image"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -64,12 +64,20 @@ def list_images(inputs: Sequence[str | Path], recursive: bool = True) -> list[Im
     unique = list({os.path.abspath(p): p for p in found}.items())
     if not unique:
         return []
+    names = output_names([absolute for absolute, _ in unique], roots)
+    return [ImageFile(path, name) for (_, path), name in zip(unique, names, strict=True)]
+
+
+def output_names(paths: Sequence[str], roots: Sequence[str]) -> list[Path]:
+    """The names (``list_images``' rule) of distinct ``paths``: relative to the deepest folder all ``roots`` share,
+    without the suffix, or with it (``x_png``) where two differ only in it. Paths and roots are absolute, or all
+    relative to one place (an object store's ``bucket/key``)."""
     base = os.path.commonpath(roots)
-    stems = [Path(os.path.relpath(absolute, base)).with_suffix("") for absolute, _ in unique]
+    stems = [Path(os.path.relpath(path, base)).with_suffix("") for path in paths]
     clashes = {stem for stem in stems if stems.count(stem) > 1}
     return [
-        ImageFile(path, stem.with_name(f"{stem.name}_{path.suffix.lstrip('.').lower()}") if stem in clashes else stem)
-        for (_, path), stem in zip(unique, stems, strict=True)
+        stem.with_name(f"{stem.name}_{Path(path).suffix.lstrip('.').lower()}") if stem in clashes else stem
+        for path, stem in zip(paths, stems, strict=True)
     ]
 
 

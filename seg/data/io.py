@@ -125,7 +125,11 @@ def read_bytes(path: Path, kind: str, fix: str = "") -> bytes:
 def decode_image(path: str | Path, fix: str = "") -> np.ndarray:
     """The file as OpenCV decodes it (BGR/BGRA/gray, 8 or 16 bit), after the truncation check."""
     path = Path(path)
-    data = read_bytes(path, "image", fix)
+    return decode_image_bytes(read_bytes(path, "image", fix), path, fix)
+
+
+def decode_image_bytes(data: bytes, path: str | Path, fix: str = "") -> np.ndarray:
+    """``decode_image`` of a file's bytes read elsewhere (an object store); ``path`` names it in messages."""
     end = f" {fix}" if fix else ""
     cut = truncation(data)
     if cut is not None:
