@@ -28,9 +28,9 @@ from seg.batch.ray_infer import BatchJob, segment_archive  # noqa: E402
 from seg.cli import run_tool  # noqa: E402
 from seg.config import load_config  # noqa: E402
 from seg.data.io import decode_label, read_image  # noqa: E402
-from seg.inference.card import read_card
+from seg.inference.card import read_card  # noqa: E402
 from seg.models import build_model  # noqa: E402
-from seg.runtimes.factory import load_predictor
+from seg.runtimes.factory import load_predictor  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
