@@ -15,8 +15,8 @@ from lraspp_small_cityscapes import config as base
 
 config = replace(
     base,
-    # The network the toy checkpoints and docs/training.md's mIoU were trained with: torchvision's reading of
-    # every detail (pinned here, as lraspp_small_cityscapes.py builds the authors' since issue 10) and a global
+    # The network the toy checkpoints and docs/training.md's mIoU were trained with: torchvision's reading with
+    # the last stride-8 block's tap (pinned here, as lraspp_small_cityscapes.py builds the authors') and a global
     # gate pool (Fig. 10's 49x49 pool is sized for 1024x2048 inputs).
     model=replace(
         base.model,

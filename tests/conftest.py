@@ -1,6 +1,6 @@
 """Shared test settings and fixtures: CPU only, deterministic, few threads (the suite runs on 2 cores).
 
-Tests run models on one thread: on a 2-core machine shared with other jobs, two OpenMP threads made eager
+Tests run models on one thread: on a 2-core machine shared with other jobs, two OpenMP threads make eager
 PyTorch up to ~80x slower (every parallel region waits for a descheduled thread).
 
 ``small_export``: a real MobileNetV3-Small, trained briefly and exported through the tool, shared by the

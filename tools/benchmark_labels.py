@@ -1,4 +1,4 @@
-"""Image in, label map out: today's path (full-resolution logits, then argmax) against the fast label maps.
+"""Image in, label map out: the exact path (full-resolution logits, then argmax) against the fast label maps.
 
 python tools/benchmark_labels.py configs/lraspp_large_cityscapes.py --input-size 512 1024 --threads 2
 python tools/benchmark_labels.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt --images datasets/toy_cityscapes/leftImg8bit/val

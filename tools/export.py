@@ -20,7 +20,7 @@ metadata, so tools/test.py, infer.py and video_demo.py run the .onnx file withou
 
 The graph maps normalised float images [N, 3, H, W] to logits at the input resolution (or, with
 --labels, uint8 label maps [N, H, W]). The file's metadata carries the class names, their colours and the
-input mean/std, so `load_predictor(None, "model.onnx")` labels correctly without the config. With --dynamic, batch, height and width are symbolic.
+input mean/std, so `load_predictor(read_card("model.onnx"))` labels correctly without the config. With --dynamic, batch, height and width are symbolic.
 After export, ONNX Runtime is checked against eager PyTorch at the export size and, with --dynamic,
 at two more sizes (one not divisible by 32): max |logit difference| <= 1e-3 and argmax agreement
 >= 99.9%, or the tool exits with status 1. --int8 writes OUTPUT.int8.onnx (static QDQ quantization,

@@ -17,7 +17,7 @@ from seg.bench.accuracy import evaluate_miou
 from seg.bench.models import model_files, predictor_factory, scratch_dir
 from seg.bench.report import machine_lines, threads_text
 from seg.bench.sweep import Entry
-from seg.bench.timing import machine_info, summarise, time_interleaved, warm_up
+from seg.bench.timing import PAUSE_S, machine_info, summarise, time_interleaved, warm_up
 from seg.data.samples import dataset_samples, random_images
 from seg.inference.predictor import Predictor
 from seg.models import build_model
@@ -89,6 +89,7 @@ def compare_decoders(
         timing = summarise(times[row["model"]], predictors[row["model"]][1])
         row |= {"median_ms": timing.median_ms, "p90_ms": timing.p90_ms, "peak_memory_mb": timing.peak_memory_mb}
     settings = {
+        "pause_ms": 1e3 * PAUSE_S,
         "input_size": list(input_size),
         "backend": backend,
         "batch": 1,

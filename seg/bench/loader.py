@@ -1,10 +1,10 @@
-"""Samples per second of one loader worker, for the training pipeline before and after the crop-first rewrite.
+"""Samples per second of one loader worker: the albumentations reference against the crop-first transform.
 
 Three pipelines read the same samples in the same order, interleaved sample by sample (so a machine shared
 with other jobs slows all of them alike):
 
 - ``albumentations``: decode, then the albumentations steps over the whole image (``reference_train_transform``),
-  the pipeline before seg.data.transforms.TrainTransform;
+  the reference that seg.data.transforms.TrainTransform equals bit for bit;
 - ``crop-first``: decode, then ``TrainTransform`` (resizes only up to the crop window);
 - ``crop-first + cache``: ``TrainTransform`` on memory-mapped decoded copies (``data.cache_dir``), warmed first.
 

@@ -36,22 +36,3 @@ def profile_onnx(
     return [
         {"op": op, "ms_per_run": micros / runs / 1e3, "nodes": nodes[op] // runs} for op, micros in total.most_common()
     ]
-
-
-def profile_markdown(profiles: dict[str, list[dict[str, object]]], top: int = 8) -> str:
-    """One small table per profiled model: the ``top`` op types by time."""
-    lines = []
-    for label, rows in profiles.items():
-        total = sum(row["ms_per_run"] for row in rows)
-        lines += [
-            f"**{label}** (kernel time {total:.1f} ms per run)",
-            "",
-            "| op type | nodes | ms per run | share |",
-            "|---|---|---|---|",
-        ]
-        for row in rows[:top]:
-            lines.append(
-                f"| {row['op']} | {row['nodes']} | {row['ms_per_run']:.1f} | {100 * row['ms_per_run'] / total:.0f}% |"
-            )
-        lines.append("")
-    return "\n".join(lines)

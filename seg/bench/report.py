@@ -8,9 +8,6 @@ from pathlib import Path
 
 import matplotlib
 
-from seg.bench.profile import profile_markdown
-from seg.bench.timing import PAUSE_S
-
 matplotlib.use("Agg")  # files only; no display on servers
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import NullFormatter, NullLocator  # noqa: E402
@@ -27,7 +24,7 @@ def machine_lines(report: dict, command: str | None = None) -> list[str]:
         f"- Versions: Python {machine['python']}, torch {machine['torch']}, torchvision {machine['torchvision']}, "
         f"onnxruntime {machine['onnxruntime']}, onnx {machine['onnx']}, numpy {machine['numpy']}",
         f"- Batch {settings['batch']}, {settings['warmup']} warm-up calls, {settings['iters']} timed calls per row, "
-        f"interleaved with a {1e3 * PAUSE_S:g} ms untimed pause after each CPU call; device {settings['device']}; weights: {settings['weights']}",
+        f"interleaved with a {settings.get('pause_ms', 50.0):g} ms untimed pause after each CPU call; device {settings['device']}; weights: {settings['weights']}",
     ]
     return lines
 
@@ -158,3 +155,22 @@ def _save_figure(figure: plt.Figure, path: str | Path) -> Path:
     figure.savefig(path, dpi=120, bbox_inches="tight")  # a long legend widens the file rather than being cut
     plt.close(figure)
     return path
+
+
+def profile_markdown(profiles: dict[str, list[dict[str, object]]], top: int = 8) -> str:
+    """One small table per profiled model: the ``top`` op types by time."""
+    lines = []
+    for label, rows in profiles.items():
+        total = sum(row["ms_per_run"] for row in rows)
+        lines += [
+            f"**{label}** (kernel time {total:.1f} ms per run)",
+            "",
+            "| op type | nodes | ms per run | share |",
+            "|---|---|---|---|",
+        ]
+        for row in rows[:top]:
+            lines.append(
+                f"| {row['op']} | {row['nodes']} | {row['ms_per_run']:.1f} | {100 * row['ms_per_run'] / total:.0f}% |"
+            )
+        lines.append("")
+    return "\n".join(lines)

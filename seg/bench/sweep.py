@@ -23,7 +23,7 @@ from seg.bench.models import (
     with_output_stride,
 )
 from seg.bench.profile import profile_onnx
-from seg.bench.timing import machine_info, summarise, time_interleaved, warm_up
+from seg.bench.timing import PAUSE_S, machine_info, summarise, time_interleaved, warm_up
 from seg.config import Config, load_config
 from seg.data.samples import random_images
 from seg.export.onnx import export_onnx
@@ -149,6 +149,7 @@ def run_sweep(
     run.bar.close()
     _add_ratios(run.rows)
     settings = {
+        "pause_ms": 1e3 * PAUSE_S,
         "backends": list(backends),
         "sizes": [list(s) for s in sizes],
         "batch": batch,

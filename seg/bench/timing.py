@@ -91,7 +91,7 @@ def _rss_bytes() -> int:
 
 # Untimed pause after every CPU call. After a call returns, ONNX Runtime's intra-op workers and PyTorch's
 # OpenMP threads keep spinning for a while before they sleep; with calls back to back, the next runner
-# shares the cores with them. Measured on the 2-core machine, 2 threads, LR-ASPP Large at 512x1024: ONNX
+# shares the cores with them. Measured on a 2-core x86 VM, 2 threads, LR-ASPP Large at 512x1024: ONNX
 # Runtime fp32 and INT8 sessions alternating took 146 / 142 ms per call back to back and 104 / 99 ms with a
 # 50 ms pause, as each alone (102 / 86 ms, same process, same minute).
 PAUSE_S = 0.05

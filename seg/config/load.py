@@ -201,8 +201,8 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     return _from_dict(Config, data)
 
 
-# Fields that earlier versions wrote into checkpoints and resolved configs and that are gone now; reading an
-# old file drops them. data.num_classes: the class count lives only in model.num_classes since issue 9.
+# Fields a checkpoint or resolved config written by an older release of seg may hold and that no section has;
+# reading such a file drops them. data.num_classes: the class count lives only in model.num_classes.
 REMOVED_FIELDS: dict[str, frozenset[str]] = {"DataConfig": frozenset({"num_classes"})}
 
 

@@ -43,7 +43,7 @@ class ModelConfig:
     # starts (a local file; nothing is ever downloaded). Only training reads it: build_model never
     # does, and every other tool takes the weights from a checkpoint.
     backbone_weights: str | None = None
-    # ---- Where readings of the paper differ (docs/paper_fidelity.md); the defaults are torchvision's. ----
+    # ---- Where readings of the paper differ (docs/paper_fidelity.md); defaults: torchvision's, not low_level_tap. ----
     # How RF2 sizes the expansion of the first stride-32 block: "kept" as its input calls for (672 Large,
     # 288 Small; torchvision's reduced_tail) or "halved" (336, 144; the authors' mobilenet_v3_*_seg in
     # research/deeplab/core/feature_extractor.py). Only used with reduced_tail=True.

@@ -2,7 +2,7 @@
 
 ``build_dataset(data, split, transform)`` is what the DataModule, evaluation, the dataset checker and the
 browser call; each layout's scan lives in its own module (seg/data/cityscapes.py, ade20k.py, voc.py,
-camvid.py, folder.py) and the classes of each dataset in seg/data/catalog.py.
+camvid.py, folder.py) and the classes of each dataset in seg/classes.py.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def prepare_data(data: DataConfig) -> None:
 
 def loader_worker_init(worker_id: int) -> None:
     """Loader workers already run in parallel; OpenCV's own thread pool inside each only oversubscribes
-    the cores (on a 2-core machine it cost ~30% extra CPU time in toy generation)."""
+    the cores (on 2 cores it costs ~30% extra CPU time in toy generation)."""
     cv2.setNumThreads(1)
 
 

@@ -1,6 +1,6 @@
 """Label maps from low-resolution logits without building C x H x W float logits at full resolution.
 
-The exact label map is ``argmax(bilinear_resize(logits, (H, W)))`` (``align_corners=False``): at 512 x 1024
+The exact label map is ``argmax(bilinear_resize(logits, (H, W)))`` (either ``align_corners``): at 512 x 1024
 with 19 classes that is 10M interpolated floats written and read again, for one byte per pixel kept.
 
 A bilinear value is a convex combination of the four low-resolution neighbours, with the same weights for

@@ -7,7 +7,7 @@ the config builds. The result is a checkpoint that :func:`seg.models.load_weight
 ``{"state_dict": {"model.<key>": tensor}, "hyper_parameters": {"config": ...}}``.
 
 ``IMPORTERS`` maps a source name to its importer; only sources whose conversion is tested equal to the
-original model are listed (today: torchvision's ``lraspp_mobilenet_v3_large``). The authors' TensorFlow
+original model are listed (torchvision's ``lraspp_mobilenet_v3_large``). The authors' TensorFlow
 checkpoints or mmsegmentation's would be further entries (mmsegmentation's LR-ASPP head is a different
 decoder, see docs/paper_fidelity.md).
 """

@@ -33,7 +33,7 @@ BACKENDS: dict[str, Backend] = {
         Backend("torch-compile", "torch", channels_last=True, compile=True),
         Backend("onnxruntime", "onnxruntime"),
         Backend("onnxruntime-int8", "onnxruntime", int8=True),
-        # The mobile runtimes (extras .[litert] / .[executorch]; seg/deploy/litert.py, seg/deploy/executorch.py).
+        # The mobile runtimes (extras .[litert] / .[executorch]; seg/runtimes/litert.py, seg/runtimes/executorch.py).
         Backend("litert", "litert"),
         Backend("litert-int8", "litert", int8=True),
         Backend("executorch", "executorch"),

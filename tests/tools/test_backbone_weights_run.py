@@ -1,6 +1,6 @@
 """A run initialised from an ImageNet file needs that file only to start: every later tool reads the checkpoint.
 
-The scenario of issue 9: train a few steps with ``model.backbone_weights`` pointing at a torchvision state dict,
+The scenario: train a few steps with ``model.backbone_weights`` pointing at a torchvision state dict,
 delete that file, then export, test, infer and run the video demo with the run's own saved config.
 """
 

@@ -1,4 +1,4 @@
-"""Issue 13's behaviours, as a user meets them: outputs checked before work, nothing overwritten silently, bad
+"""The tools as a user meets them: outputs checked before work, nothing overwritten silently, bad
 images skipped and named, a checkpoint that rebuilds its own model, quick --help, no library advertisements."""
 
 import json
@@ -130,7 +130,7 @@ for tool in sys.argv[1:]:
 
 
 def test_help_answers_before_any_heavy_import():
-    # --help and argument errors must not wait for torch (4.5 to 7 s on the 2-core machine before).
+    # --help and argument errors must not wait for torch (importing it takes 4.5 to 7 s on 2 cores).
     done = subprocess.run(
         [sys.executable, "-c", _NO_TORCH, *TOOLS], cwd=REPO, capture_output=True, text=True, timeout=120
     )
