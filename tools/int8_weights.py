@@ -1,0 +1,74 @@
+"""8-bit against 7-bit INT8 weights of one fp32 .onnx: saturation on x86 without VNNI, and agreement with fp32.
+
+python tools/int8_weights.py model.onnx --calibration configs/lraspp_small_toy.py --eval-images 48 --threads 1
+
+Quantizes the file twice as tools/export.py --int8 does (seg.deploy.quantize), once with full 8-bit weights and
+once with the 7-bit weights the export uses (reduce_range), then prints for each: how many uint8 x int8 pair sums
+of its 1x1 convolutions leave int16 on the calibration-free images (what ONNX Runtime's VPMADDUBSW kernels clamp
+on AVX2 / AVX-512 without VNNI; seg.deploy.saturation) and its argmax agreement with fp32 on images the
+calibration did not use, on this CPU. docs/deployment.md ("The same labels on every x86 CPU") has the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from seg.cli import add_override_argument, run_tool
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="an fp32 .onnx written by tools/export.py (it carries its config)")
+    parser.add_argument("--calibration", required=True, metavar="DIR_OR_CONFIG", help="as tools/export.py --int8")
+    parser.add_argument("--calibration-images", type=int, default=32)
+    parser.add_argument("--eval-images", type=int, default=50)
+    parser.add_argument("--saturation-images", type=int, default=3, help="images the pair sums are computed on")
+    parser.add_argument("--threads", type=int)
+    add_override_argument(parser)
+    args = parser.parse_args(argv)
+    from seg.deploy.images import check_source
+
+    check_source(args.calibration)
+    if not Path(args.model).is_file():
+        raise FileNotFoundError(2, "fp32 ONNX model does not exist", args.model)
+
+    from seg.deploy.accuracy import compare_predictions
+    from seg.deploy.images import calibration_images, evaluation_samples
+    from seg.deploy.quantize import ImageCalibrationReader, quantize_int8
+    from seg.deploy.runtime import load_predictor, resolve_config
+    from seg.deploy.saturation import pair_saturation
+
+    config, _ = resolve_config(None, args.model, args.overrides)
+    fp32 = load_predictor(config, args.model, threads=args.threads)
+    images = calibration_images(args.calibration, args.calibration_images, args.overrides)
+    samples, where = evaluation_samples(Path(args.calibration), args.eval_images, args.overrides)
+    batches = [fp32.preprocess(image).numpy() for image, _ in samples[: args.saturation_images]]
+    print(f"calibration: {len(images)} images from {args.calibration}; agreement on {len(samples)} from {where}")
+    print("| weights | pair sums beyond int16 | largest pair | agreement with fp32 | mIoU fp32 -> INT8 |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for reduce_range in (False, True):
+            path = Path(tmp) / f"reduce_range_{reduce_range}.int8.onnx"
+            quantize_int8(args.model, path, ImageCalibrationReader(images, fp32.preprocess), reduce_range=reduce_range)
+            int8 = load_predictor(config, path, threads=args.threads)
+            result = compare_predictions(fp32, int8, samples, config.data.ignore_index)
+            saturation = pair_saturation(path, batches)
+            miou = (
+                f"{100 * result.miou_reference:.2f} -> {100 * result.miou_candidate:.2f}"
+                if result.miou_reference is not None
+                else "n/a (no labels)"
+            )
+            print(
+                f"| {'7-bit (reduce_range, the export)' if reduce_range else '8-bit'} | {saturation.saturated:,} of "
+                f"{saturation.pair_sums:,} ({100 * saturation.saturated / max(saturation.pair_sums, 1):.2f}%) | "
+                f"{saturation.max_abs_pair:,} | {100 * result.agreement:.2f}% | {miou} |"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main))
