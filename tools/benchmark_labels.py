@@ -2,8 +2,10 @@
 
 python tools/benchmark_labels.py configs/lraspp_large_cityscapes.py --input-size 512 1024 --threads 2
 python tools/benchmark_labels.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt --images datasets/toy_cityscapes/leftImg8bit/val
+python tools/benchmark_labels.py configs/lraspp_large_cityscapes.py --runtimes onnxruntime onnxruntime-int8 openvino-int8
 
-For PyTorch and ONNX Runtime fp32 it times ``Predictor.predict`` (preprocess, network, label map) with the
+For each of --runtimes (default: PyTorch and ONNX Runtime fp32; INT8 runtimes calibrate on --images or random
+images, and OpenVINO needs the .[openvino] extra) it times ``Predictor.predict`` (preprocess, network, label map) with the
 network ending at full resolution (the exact path, what tools/test.py runs) and ending at the decoder's stride-8
 logits with seg.engine.labelmap's label map (what tools/infer.py and the video demo run), interleaved, and
 reports the argmax agreement of the two on --images (a folder of real images; random images otherwise).
@@ -19,6 +21,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seg.cli import MODEL_HELP, add_override_argument, run_tool, split_config
+from seg.deploy.backends import BACKENDS
+
+# The torch path and every backend that runs an exported file on an x86 CPU (seg.deploy.label_paths).
+LABEL_RUNTIMES = ["torch", *(name for name, b in BACKENDS.items() if b.runtime in ("onnxruntime", "openvino"))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,6 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--iters", type=int, default=10, help="timed calls per path (default: %(default)s)")
     parser.add_argument("--images", help="a folder of images for the agreement (default: random images)")
     parser.add_argument("--agreement-images", type=int, default=20, help="images for the agreement (default: 20)")
+    parser.add_argument(
+        "--runtimes",
+        nargs="+",
+        default=["torch", "onnxruntime"],
+        choices=LABEL_RUNTIMES,
+        help="the runtimes whose exact and fast paths are timed (default: torch onnxruntime)",
+    )
     args = parser.parse_intermixed_args(argv)
     config_path, rest = split_config(args.model)
     checkpoint = rest[0] if rest else None
@@ -39,10 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from seg.data.images import list_images, read_image
     from seg.deploy.benchmark import machine_info, summarise, time_interleaved
-    from seg.deploy.export import export_onnx
     from seg.deploy.images import random_images
-    from seg.deploy.runtime import load_predictor, resolve_config
-    from seg.engine.labelmap import LowResolutionLogits
+    from seg.deploy.label_paths import label_paths
+    from seg.deploy.runtime import resolve_config
     from seg.models import build_model, load_weights
     from seg.synthetic.weights import settle_batchnorm
 
@@ -54,22 +66,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         settle_batchnorm(model, (min(size[0], 128), min(size[1], 256)))
     with tempfile.TemporaryDirectory(prefix="seg-labels-") as tmp:
-        weights = Path(tmp) / "weights.pt"
-        import torch
-
-        torch.save(model.state_dict(), weights)
-        full = export_onnx(model, Path(tmp) / "full.onnx", size, dynamic=True)
-        low = export_onnx(LowResolutionLogits(model), Path(tmp) / "low.onnx", size, dynamic=True)
-        paths = {
-            "torch exact": load_predictor(config, weights, threads=args.threads),
-            "torch fast": load_predictor(config, weights, threads=args.threads, fast_labels=True),
-            "onnxruntime exact": load_predictor(config, full, threads=args.threads),
-            "onnxruntime fast": load_predictor(config, low, threads=args.threads, fast_labels=True),
-        }
         if args.images:
             samples = [read_image(image.path) for image in list_images([args.images])[: args.agreement_images]]
         else:
             samples = [batch[0] for batch in random_images(args.agreement_images, size, seed=2)]
+        # INT8 calibrates on images the agreement does not use (the folder's files after the agreement ones).
+        if args.images:
+            calibration = [read_image(image.path) for image in list_images([args.images])[args.agreement_images :][:16]]
+        else:
+            calibration = [batch[0] for batch in random_images(8, size, seed=3)]
+        paths = label_paths(model, config, args.runtimes, size, args.threads, Path(tmp), calibration or samples)
         # Timed on the first image at the input size: a real scene's label boundaries (random noise images are
         # the fast path's worst case, nearly every stride-8 cell mixed).
         image = cv2.resize(samples[0], (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
@@ -77,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             predictor.predict(image)  # warm-up
         times = time_interleaved({name: (lambda p=p: p.predict(image)) for name, p in paths.items()}, args.iters)
         agreement = {}
-        for runtime in ("torch", "onnxruntime"):
+        for runtime in args.runtimes:
             same = total = 0
             for sample in samples:
                 exact, fast = paths[f"{runtime} exact"].predict(sample), paths[f"{runtime} fast"].predict(sample)
@@ -89,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{config.name}, {size[0]}x{size[1]}, {args.threads} thread(s), {info.get('cpu', '')}; median of {args.iters}"
     )
     for name, seconds in times.items():
-        runtime = name.split()[0]
+        runtime = name.rsplit(" ", 1)[0]
         exact = np.median(times[f"{runtime} exact"])
         timing = summarise(seconds, 0.0)
         print(f"  {name:<20} {timing.median_ms:8.1f} ms   {np.median(seconds) / exact:5.2f}x of {runtime} exact")

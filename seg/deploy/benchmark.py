@@ -246,6 +246,10 @@ def model_files(
         files["onnxruntime-int8"] = workdir / "model.int8.onnx"
         quantize_int8(files["onnxruntime"], files["onnxruntime-int8"], reader)
     files |= mobile_files(model, config, workdir, backends, calibration, input_size)
+    if any(BACKENDS[b].runtime == "openvino" for b in backends):
+        from .openvino_export import benchmark_files
+
+        files |= benchmark_files(model, config, workdir, backends, calibration, input_size)
     return files
 
 
@@ -286,6 +290,20 @@ def mobile_files(
     return files
 
 
+def files_at_size(
+    config: Config, files: dict[str, Path], backends: list[str], calibration: list[np.ndarray], size: tuple[int, int]
+) -> dict[str, Path]:
+    """``files`` with the fixed-size exports (LiteRT, ExecuTorch) made again at ``size``, beside the others, so that
+    a sweep over sizes measures them at every size like the dynamic ONNX and OpenVINO files."""
+    if not {BACKENDS[b].runtime for b in backends} & {"litert", "executorch"}:
+        return files
+    model = build_model(config.model)
+    load_weights(model, files["weights"])
+    folder = files["weights"].parent / f"{size[0]}x{size[1]}"
+    folder.mkdir(exist_ok=True)
+    return files | mobile_files(model, config, folder, backends, calibration, size)
+
+
 def predictor_factory(
     config: Config, files: dict[str, Path], backend: str, input_size: tuple[int, int], threads: int | None, device: str
 ) -> Callable[[], Predictor]:
@@ -308,7 +326,8 @@ def scratch_dir() -> tempfile.TemporaryDirectory:
 
 
 def precision_of(backend: str) -> str:
-    return "int8" if backend.endswith("int8") else "fp32"
+    chosen = BACKENDS.get(backend)
+    return "int8" if backend.endswith("int8") else "bf16" if chosen is not None and chosen.bf16 else "fp32"
 
 
 def with_output_stride(config: Config, output_stride: int | None) -> Config:

@@ -144,7 +144,7 @@ def load_predictor(
     if chosen.runtime != "torch":
         if device != "cpu":
             raise ConfigError(f"The {chosen.runtime} backend runs on the CPU here; got device={device!r}.")
-        runner = file_runner(chosen.runtime, weights, threads)
+        runner = file_runner(chosen.runtime, weights, threads, bf16=chosen.bf16)
         predictor = _file_predictor(runner, config, input_size, eval, backend)
         predictor.fast_labels = fast_labels  # pays off for an export that ends at the decoder (--low-res-logits)
         stored = config or metadata_config(runner.metadata, weights)
@@ -169,8 +169,9 @@ def load_predictor(
     )  # fmt: skip
 
 
-def file_runner(runtime: str, path: str | Path, threads: int | None) -> Runner:
-    """The runner of an exported file on ``runtime``; a mobile runtime that is not installed names its extra."""
+def file_runner(runtime: str, path: str | Path, threads: int | None, bf16: bool = False) -> Runner:
+    """The runner of an exported file on ``runtime`` (``bf16``: OpenVINO's float precision); a runtime from an
+    extra that is not installed names its extra."""
     if runtime == "onnxruntime":
         return OnnxRunner(path, threads)
     if not Path(path).is_file():
@@ -178,6 +179,12 @@ def file_runner(runtime: str, path: str | Path, threads: int | None) -> Runner:
     try:
         if runtime == "litert":
             from .litert import LiteRTRunner as runner_class
+        elif runtime == "openvino":
+            import openvino  # noqa: F401 - the extra; seg.deploy.openvino imports it lazily
+
+            from .openvino import OpenVINORunner
+
+            runner_class = lambda path, threads: OpenVINORunner(path, threads, "bf16" if bf16 else "fp32")  # noqa: E731
         else:
             from .executorch import ExecuTorchRunner as runner_class
     except ImportError as error:

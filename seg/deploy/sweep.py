@@ -15,6 +15,7 @@ from tqdm import tqdm
 from ..config import Config, load_config
 from ..engine.predictor import Predictor
 from .benchmark import (
+    files_at_size,
     machine_info,
     model_files,
     precision_of,
@@ -29,7 +30,9 @@ from .benchmark import (
 )
 from .export import export_onnx
 from .images import random_images
+from .peak import model_gmadds
 from .profile import profile_onnx
+from .row_agreement import add_agreement
 from .runtime import OnnxRunner, resolve_config
 
 
@@ -109,14 +112,20 @@ def run_sweep(
     calibration: list[np.ndarray] | None = None,
     progress: bool = True,
     profile: bool = False,
+    agreement_samples: list | None = None,
+    label_maps: bool = False,
 ) -> dict[str, object]:
     """Measure every (entry, output stride, size, backend) and the reference rows; returns the JSON-ready report.
 
-    ``profile`` adds ONNX Runtime's per-op-type kernel times to every ONNX Runtime row (after the timing)."""
+    ``profile`` adds ONNX Runtime's per-op-type kernel times to every ONNX Runtime row (after the timing);
+    ``agreement_samples`` (held-out images) add every INT8 / bf16 row's agreement with its fp32 row;
+    ``label_maps`` adds the image-to-label-map latency (``Predictor.predict``: preprocess, network, resize of
+    the logits, argmax), timed interleaved after the network."""
     steps = len(output_strides) * len(sizes) * (len(entries) * len(backends) + 2 * len(references)) * (warmup + iters)
     run = _Run(
         backends, threads, batch, warmup, iters, device, profile,
-        tqdm(total=steps, desc="benchmark", unit="call", disable=not progress),
+        tqdm(total=steps, desc="benchmark", unit="call", disable=not progress), agreement_samples=agreement_samples,
+        label_maps=label_maps,
     )  # fmt: skip
     calibration = calibration or [image[0] for image in random_images(4, sizes[0], seed=1)]
     with scratch_dir() as tmp:
@@ -135,8 +144,10 @@ def run_sweep(
             for size in sizes:
                 factories = {}
                 for name, config in configs:
+                    sized = files[name] if size == sizes[0] else files_at_size(config, files[name], list(backends),
+                                                                               calibration, size)  # fmt: skip
                     for backend in backends:
-                        factory = predictor_factory(config, files[name], backend, size, threads, device)
+                        factory = predictor_factory(config, sized, backend, size, threads, device)
                         factories[(name, backend)] = (config, factory)
                 for label, model, _ in refs:
                     factories[(label, "torch")] = (first, reference_factory(model, first, size, device))
@@ -175,6 +186,8 @@ class _Run:
     profile: bool
     bar: tqdm
     rows: list[dict[str, object]] = field(default_factory=list)
+    agreement_samples: list | None = None
+    label_maps: bool = False
     ref_onnx: dict[str, Path] = field(default_factory=dict)
 
     def export_references(self, refs: list, size: tuple[int, int], tmp: Path) -> dict[str, Path]:
@@ -207,6 +220,17 @@ class _Run:
             if self.profile and isinstance(predictor.runner, OnnxRunner):
                 self.bar.set_postfix_str(f"profiling {key[0]} / {key[1]}")
                 self.rows[-1]["op_profile"] = profile_onnx(predictor.runner.path, size, self.threads)
+        if self.label_maps:
+            self.bar.set_postfix_str(f"image to label map @ {size[0]}x{size[1]}")
+            image = images[0]
+            label_calls = {key: (lambda p=p: p.predict(image)) for key, (p, _) in predictors.items()}
+            label_times = time_interleaved(label_calls, self.iters, self.device)
+            for key, row in zip(predictors, self.rows[-len(predictors) :], strict=True):
+                row["label_map_ms"] = float(np.median(label_times[key]) * 1e3)
+        if self.agreement_samples:
+            self.bar.set_postfix_str(f"agreement with fp32 @ {size[0]}x{size[1]}")
+            measured = {key: row for key, row in zip(predictors, self.rows[-len(predictors) :], strict=True)}
+            add_agreement(measured, {key: p for key, (p, _) in predictors.items()}, self.agreement_samples)
         del predictors, calls
         gc.collect()
 
@@ -225,6 +249,7 @@ class _Run:
             "backend": key[1],
             "precision": precision_of(key[1]),
             "runner": predictor.runner.description,
+            "gmadds": None if reference else model_gmadds(config, size),  # per image (seg.deploy.peak)
             **asdict(timing),
             "fps": self.batch * 1e3 / timing.median_ms,
         }
