@@ -98,6 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also time image in, label map out (Predictor.predict) for every row, beside the network latency",
     )
+    parser.add_argument(
+        "--low-res-logits",
+        action="store_true",
+        help="end every model's network at the decoder's stride-8 logits (the fast label maps: no final resize)",
+    )
     add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -146,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profile=args.profile,
         agreement_samples=held_out,
         label_maps=args.label_maps,
+        low_res_logits=args.low_res_logits,
     )
     from seg.deploy.peak import add_peak_columns, measure_peaks, peak_by_precision, peaks_report
 

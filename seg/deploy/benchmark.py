@@ -32,6 +32,7 @@ from torch import nn
 
 from ..config import Config
 from ..data.normalize import Normalizer
+from ..engine.labelmap import LowResolutionLogits
 from ..engine.predictor import Predictor, TorchRunner
 from ..models import build_model, load_weights
 from ..synthetic.weights import settle_batchnorm
@@ -227,10 +228,12 @@ def model_files(
     calibration: list[np.ndarray],
     input_size: tuple[int, int],
     checkpoint: str | Path | None = None,
+    low_res_logits: bool = False,
 ) -> dict[str, Path]:
     """The model's weights as a state dict (``checkpoint``'s, or random with BatchNorm statistics settled so
     activations have a realistic scale), and its dynamic ONNX export (fp32 and INT8) when an ONNX Runtime
-    backend is asked for."""
+    backend is asked for. ``low_res_logits``: every export ends at the decoder's stride-8 logits (the fast label
+    maps' network, seg.engine.labelmap), so no runtime runs the final resize."""
     model = build_model(config.model)
     if checkpoint is not None:
         load_weights(model, checkpoint)
@@ -238,18 +241,19 @@ def model_files(
         settle_batchnorm(model, settle_size(input_size))
     files = {"weights": workdir / "weights.pt"}
     torch.save(model.state_dict(), files["weights"])
+    network = LowResolutionLogits(model) if low_res_logits else model
     if any(BACKENDS[b].runtime == "onnxruntime" for b in backends):
-        files["onnxruntime"] = export_onnx(model, workdir / "model.onnx", input_size=input_size, dynamic=True)
+        files["onnxruntime"] = export_onnx(network, workdir / "model.onnx", input_size=input_size, dynamic=True)
     if "onnxruntime-int8" in backends:
         predictor = load_predictor(config, files["onnxruntime"], input_size=input_size)
         reader = ImageCalibrationReader(calibration, predictor.preprocess)
         files["onnxruntime-int8"] = workdir / "model.int8.onnx"
         quantize_int8(files["onnxruntime"], files["onnxruntime-int8"], reader)
-    files |= mobile_files(model, config, workdir, backends, calibration, input_size)
+    files |= mobile_files(network, config, workdir, backends, calibration, input_size)
     if any(BACKENDS[b].runtime == "openvino" for b in backends):
         from .openvino_export import benchmark_files
 
-        files |= benchmark_files(model, config, workdir, backends, calibration, input_size)
+        files |= benchmark_files(network, config, workdir, backends, calibration, input_size)
     return files
 
 
@@ -291,7 +295,12 @@ def mobile_files(
 
 
 def files_at_size(
-    config: Config, files: dict[str, Path], backends: list[str], calibration: list[np.ndarray], size: tuple[int, int]
+    config: Config,
+    files: dict[str, Path],
+    backends: list[str],
+    calibration: list[np.ndarray],
+    size: tuple[int, int],
+    low_res_logits: bool = False,
 ) -> dict[str, Path]:
     """``files`` with the fixed-size exports (LiteRT, ExecuTorch) made again at ``size``, beside the others, so that
     a sweep over sizes measures them at every size like the dynamic ONNX and OpenVINO files."""
@@ -301,16 +310,24 @@ def files_at_size(
     load_weights(model, files["weights"])
     folder = files["weights"].parent / f"{size[0]}x{size[1]}"
     folder.mkdir(exist_ok=True)
-    return files | mobile_files(model, config, folder, backends, calibration, size)
+    network = LowResolutionLogits(model) if low_res_logits else model
+    return files | mobile_files(network, config, folder, backends, calibration, size)
 
 
 def predictor_factory(
-    config: Config, files: dict[str, Path], backend: str, input_size: tuple[int, int], threads: int | None, device: str
+    config: Config,
+    files: dict[str, Path],
+    backend: str,
+    input_size: tuple[int, int],
+    threads: int | None,
+    device: str,
+    fast_labels: bool = False,
 ) -> Callable[[], Predictor]:
-    """Builds ``backend``'s predictor for the model in ``files`` (see ``model_files``)."""
+    """Builds ``backend``'s predictor for the model in ``files`` (see ``model_files``; ``fast_labels`` for files
+    made with ``low_res_logits``)."""
     runtime = BACKENDS[backend].runtime
     weights = files[backend] if runtime != "torch" else files["weights"]
-    return lambda: load_predictor(config, weights, backend, input_size, threads, device)
+    return lambda: load_predictor(config, weights, backend, input_size, threads, device, fast_labels=fast_labels)
 
 
 def reference_factory(

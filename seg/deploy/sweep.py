@@ -114,13 +114,15 @@ def run_sweep(
     profile: bool = False,
     agreement_samples: list | None = None,
     label_maps: bool = False,
+    low_res_logits: bool = False,
 ) -> dict[str, object]:
     """Measure every (entry, output stride, size, backend) and the reference rows; returns the JSON-ready report.
 
     ``profile`` adds ONNX Runtime's per-op-type kernel times to every ONNX Runtime row (after the timing);
     ``agreement_samples`` (held-out images) add every INT8 / bf16 row's agreement with its fp32 row;
     ``label_maps`` adds the image-to-label-map latency (``Predictor.predict``: preprocess, network, resize of
-    the logits, argmax), timed interleaved after the network."""
+    the logits, argmax), timed interleaved after the network; ``low_res_logits`` ends every model row's network at
+    the decoder's stride-8 logits and takes the label maps from them (the fast label maps)."""
     steps = len(output_strides) * len(sizes) * (len(entries) * len(backends) + 2 * len(references)) * (warmup + iters)
     run = _Run(
         backends, threads, batch, warmup, iters, device, profile,
@@ -137,7 +139,9 @@ def run_sweep(
                 workdir = Path(tmp) / f"os{output_stride}_{index}"
                 workdir.mkdir()
                 checkpoint = entries[index].checkpoint
-                files[name] = model_files(config, workdir, list(backends), calibration, sizes[0], checkpoint)
+                files[name] = model_files(
+                    config, workdir, list(backends), calibration, sizes[0], checkpoint, low_res_logits
+                )
             first = configs[0][1]
             refs = [reference_model(kind, first, sizes[0]) for kind in references if _reference_fits(kind, first)]
             ref_onnx = run.export_references(refs, sizes[0], Path(tmp)) if "onnxruntime" in backends else {}
@@ -145,9 +149,9 @@ def run_sweep(
                 factories = {}
                 for name, config in configs:
                     sized = files[name] if size == sizes[0] else files_at_size(config, files[name], list(backends),
-                                                                               calibration, size)  # fmt: skip
+                                                                               calibration, size, low_res_logits)  # fmt: skip
                     for backend in backends:
-                        factory = predictor_factory(config, sized, backend, size, threads, device)
+                        factory = predictor_factory(config, sized, backend, size, threads, device, low_res_logits)
                         factories[(name, backend)] = (config, factory)
                 for label, model, _ in refs:
                     factories[(label, "torch")] = (first, reference_factory(model, first, size, device))
@@ -167,6 +171,7 @@ def run_sweep(
         "iters": iters,
     }
     settings |= {
+        "low_res_logits": low_res_logits,
         "device": device,
         "weights": "random, BatchNorm statistics re-estimated on random images (speed only); checkpoint entries: theirs",
     }

@@ -182,3 +182,14 @@ def test_benchmark_rows_carry_precision_peak_label_maps_and_agreement(small_expo
             assert 0 < row["agreement"] <= 1 and row["agreement_images"] == 3
     assert rows[("openvino", (64, 96))]["runner"].startswith("OpenVINO")
     assert "% of this machine's peak" in printed.getvalue() and "image to label map ms" in printed.getvalue()
+
+
+def test_profile_sums_layer_times_per_type_and_kernel(tmp_path):
+    from seg.deploy.openvino_profile import profile_openvino, profile_table
+
+    static = export_openvino(tiny_segmentor(), tmp_path / "profiled.xml", (64, 96), dynamic=False)
+    times = profile_openvino(static, (64, 96), threads=1, iters=2)
+    assert any(key.startswith("Convolution (") for key in times) and all(ms >= 0 for ms in times.values())
+    assert list(times.values()) == sorted(times.values(), reverse=True)
+    table = profile_table(times)
+    assert table.splitlines()[-1].startswith("| total |") and "Convolution" in table

@@ -69,3 +69,11 @@ def test_measured_peaks_are_positive_for_every_precision_the_runtimes_offer():
     precisions = {rate.precision for rate in rates}
     assert {"fp32", "int8"} <= precisions
     assert all(rate.gmadds_per_s > 0 for rate in rates)
+
+
+def test_reduced_precision_rows_are_judged_against_their_runtimes_fp32_row():
+    from seg.deploy.row_agreement import fp32_counterpart
+
+    assert fp32_counterpart("onnxruntime-int8") == "onnxruntime"
+    assert fp32_counterpart("openvino-bf16") == "openvino" and fp32_counterpart("openvino-int8") == "openvino"
+    assert fp32_counterpart("openvino") is None and fp32_counterpart("torch-channels-last") is None
