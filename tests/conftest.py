@@ -139,3 +139,20 @@ def small_export(tmp_path_factory: pytest.TempPathFactory) -> SmallExport:
     return SmallExport(
         SMALL_CONFIG, SMALL_OVERRIDES, config, weights, output, output.with_suffix(".int8.onnx"), toy, log.getvalue()
     )
+
+
+HELD_OUT = 32  # toy val images no deploy test model trained or calibrated on (64x96, like its training images)
+
+
+@pytest.fixture(scope="session")
+def held_out(small_export: SmallExport, tmp_path_factory: pytest.TempPathFactory) -> list:
+    """HELD_OUT toy scenes of another seed, as (image, label) samples: 8x the pixels of the fixture's four val
+    images, for the INT8 agreement floors (tests/deploy/test_quantize.py, test_openvino.py)."""
+    import dataclasses
+
+    from seg.data.samples import dataset_samples
+
+    root = make_toy_cityscapes(tmp_path_factory.mktemp("held_out"), train=0, val=HELD_OUT, seed=1, image_size=(64, 96))
+    config = small_export.config
+    config = dataclasses.replace(config, data=dataclasses.replace(config.data, root=str(root)))
+    return dataset_samples(config, config.data.val_split, HELD_OUT)

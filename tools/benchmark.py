@@ -81,6 +81,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="add ONNX Runtime's per-op-type kernel times to ONNX rows"
     )
+    parser.add_argument(
+        "--peak",
+        action="store_true",
+        help="measure this machine's fp32 / bf16 / INT8 GEMM rates (seg.bench.peak) for the '%% of peak' column",
+    )
+    parser.add_argument(
+        "--agreement-images",
+        type=int,
+        default=0,
+        metavar="N",
+        help="judge every INT8 / bf16 row against its fp32 row on N images --calibration did not use",
+    )
+    parser.add_argument(
+        "--label-maps",
+        action="store_true",
+        help="also time image in, label map out (Predictor.predict) for every row, beside the network latency",
+    )
+    parser.add_argument(
+        "--low-res-logits",
+        action="store_true",
+        help="end every model's network at the decoder's stride-8 logits (the fast label maps: no final resize)",
+    )
     add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -94,11 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "them with --device cpu."
         )
     sizes = parse_sizes(args.input_size)
-    if len(sizes) > 1 and any(BACKENDS[b].runtime in ("litert", "executorch") for b in args.backends):
-        raise ConfigError(
-            "The litert and executorch backends are benchmarked at one fixed size (their exports are made at the "
-            "first --input-size); give one --input-size with them, or leave them out of a sweep over sizes."
-        )
     for option in ("json", "markdown", "plot"):
         if getattr(args, option):
             check_output_file(getattr(args, option), f"--{option}", args.overwrite)
@@ -107,10 +124,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from seg.bench.sweep import parse_entries, run_sweep, with_distinct_names
     from seg.data.samples import calibration_images, check_source
 
+    if args.agreement_images and not args.calibration:
+        raise ConfigError("--agreement-images needs --calibration DIR_OR_CONFIG (the held-out images come from it).")
     if args.calibration:
         check_source(args.calibration)
     entries = with_distinct_names(parse_entries(args.configs, args.overrides))
     calibration = calibration_images(args.calibration, 16) if args.calibration else None
+    held_out = None
+    if args.agreement_images:
+        from seg.data.samples import evaluation_samples
+
+        held_out, _ = evaluation_samples(Path(args.calibration), args.agreement_images)
     report = run_sweep(
         entries,
         sizes,
@@ -125,7 +149,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         calibration=calibration,
         progress=not args.no_progress,
         profile=args.profile,
+        agreement_samples=held_out,
+        label_maps=args.label_maps,
+        low_res_logits=args.low_res_logits,
     )
+    from seg.bench.peak import add_peak_columns, measure_peaks, peak_by_precision, peaks_report
+
+    rates = measure_peaks(args.threads) if args.peak else []
+    report["peaks"] = peaks_report(rates)
+    add_peak_columns(report["rows"], peak_by_precision(rates))
     command = "python tools/benchmark.py " + " ".join(
         shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])
     )

@@ -1,9 +1,11 @@
-"""Export a model to ONNX, LiteRT (.tflite) or ExecuTorch (.pte), verify it against PyTorch, optionally INT8.
+"""Export a model to ONNX, LiteRT (.tflite), ExecuTorch (.pte) or OpenVINO (.xml + .bin), verify it against
+PyTorch, optionally INT8.
 
 python tools/export.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt --output small.onnx \
     --input-size 128 256 --dynamic --int8 --calibration configs/lraspp_small_toy.py
 python tools/export.py CKPT --format litert --output small.tflite --input-size 128 256 --int8 --calibration CONFIG
 python tools/export.py CKPT --format executorch --output small.pte --input-size 256 512 --dynamic
+python tools/export.py CKPT --format openvino --output small.xml --input-size 256 512 --dynamic --int8 --calibration CONFIG
 python tools/export.py configs/lraspp_large_cityscapes.py --output random.onnx   # random weights
 
 --format onnx (the default; tools/export_onnx.py is this tool with it): the dynamo exporter, ONNX Runtime.
@@ -11,8 +13,11 @@ python tools/export.py configs/lraspp_large_cityscapes.py --output random.onnx  
 decoder's resize targets into constants: --dynamic is refused); INT8 through ai-edge-quantizer (static int8
 weights and activations, the decoder's classifiers and final resize kept in float). --format executorch:
 torch.export and the XNNPACK partitioner; --dynamic gives H and W from 32 up to --input-size (ExecuTorch plans
-memory for the largest shape); INT8 through PT2E with the XNNPACK quantizer. The mobile formats need their extra
-(pip install -e ".[litert]" / ".[executorch]" / ".[mobile]") and keep their metadata in FILE.json beside them.
+memory for the largest shape); INT8 through PT2E with the XNNPACK quantizer. --format openvino: torch.export and
+openvino.convert_model, an fp32 IR (.xml + .bin; --dynamic where torch.export keeps H and W symbolic); INT8
+through NNCF's post-training quantization (OUTPUT.int8.xml). These formats need their extra
+(pip install -e ".[litert]" / ".[executorch]" / ".[mobile]" / ".[openvino]") and keep their metadata in FILE.json
+beside them.
 
 A checkpoint rebuilds its own model from the config stored inside it (a config given before it must
 describe the same network); a config alone exports random weights. The export stores the config in its
@@ -64,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"{MODEL_HELP} A config alone exports randomly initialised weights.",
     )
     parser.add_argument("--format", choices=sorted(FORMATS), default="onnx", help="the file to write (default: onnx)")
-    parser.add_argument("--output", required=True, help="the .onnx / .tflite / .pte file to write")
+    parser.add_argument("--output", required=True, help="the .onnx / .tflite / .pte / .xml file to write")
     add_overwrite_argument(parser)
     add_override_argument(parser)
     add_model_mismatch_argument(parser)
@@ -265,6 +270,8 @@ def export_mobile(args: argparse.Namespace, card, model, input_size: tuple[int, 
     axes = (
         f"H and W up to {input_size[0]}x{input_size[1]}" if args.dynamic else f"fixed {input_size[0]}x{input_size[1]}"
     )
+    if args.dynamic and args.format == "openvino":
+        axes = "dynamic batch, height and width"
     print(f"exported {output} ({args.format}, {axes}; metadata in {output.name}.json)")
     if not args.no_verify:
         from seg.export.verify import verify_runner
@@ -296,6 +303,10 @@ def export_mobile(args: argparse.Namespace, card, model, input_size: tuple[int, 
             from seg.export.litert import quantize_litert_int8
 
             quantize_litert_int8(output, target, batches)
+        elif args.format == "openvino":
+            from seg.export.openvino import quantize_openvino_int8
+
+            quantize_openvino_int8(output, target, batches)
         else:
             exporter(model, target, input_size, args.dynamic, batches)
         write_metadata(target, metadata)
@@ -310,8 +321,15 @@ def export_mobile(args: argparse.Namespace, card, model, input_size: tuple[int, 
 
 
 def _mobile_exporter(format: str):
-    """(model, path, input_size, dynamic, calibration batches or None) -> path, for --format litert / executorch."""
+    """(model, path, input_size, dynamic, calibration batches or None) -> path, for --format litert / executorch /
+    openvino."""
     try:
+        if format == "openvino":
+            import openvino  # noqa: F401 - the extra; seg.export.openvino imports it lazily
+
+            from seg.export.openvino import export_openvino
+
+            return lambda model, path, size, dynamic, calibration: export_openvino(model, path, size, dynamic=dynamic)
         if format == "litert":
             from seg.export.litert import export_litert
 

@@ -24,9 +24,11 @@ import torchvision
 from torch import nn
 
 from seg.config import Config
+from seg.errors import ExportError
 from seg.export.onnx import export_onnx
 from seg.export.quantize import ImageCalibrationReader, quantize_int8
 from seg.inference.card import ModelCard
+from seg.inference.labelmap import LowResolutionLogits
 from seg.inference.predictor import Predictor, TorchRunner
 from seg.models import build_model
 from seg.runtimes.backends import BACKENDS
@@ -84,10 +86,13 @@ def model_files(
     calibration: list[np.ndarray],
     input_size: tuple[int, int],
     state_dict: Mapping[str, Any] | None = None,
+    low_res_logits: bool = False,
 ) -> dict[str, ModelCard]:
     """The model's card for PyTorch (a checkpoint's ``state_dict``, or random ones with BatchNorm statistics settled so
     activations have a realistic scale), and the cards of its exports (dynamic ONNX, fixed-size LiteRT and
-    ExecuTorch; fp32 and INT8) for the backends asked for, keyed "weights" and by backend."""
+    ExecuTorch, OpenVINO; fp32 and INT8) for the backends asked for, keyed "weights" and by backend.
+    ``low_res_logits``: every export ends at the decoder's stride-8 logits (the fast label maps' network,
+    seg.inference.labelmap), so no runtime runs the final resize."""
     model = build_model(config.model)
     if state_dict is not None:
         model.load_state_dict(state_dict)
@@ -95,18 +100,69 @@ def model_files(
         settle_batchnorm(model, settle_size(input_size))
     card = ModelCard.from_config(config, state_dict=model.state_dict())
     files: dict[str, ModelCard] = {"weights": card}
+    network = LowResolutionLogits(model) if low_res_logits else model
     # The one preprocessing rule feeds every quantizer's calibration (seg.inference.predictor).
     preprocess = load_predictor(card, "torch", input_size=input_size).preprocess
     if any(BACKENDS[b].runtime == "onnxruntime" for b in backends):
-        path = export_onnx(model, workdir / "model.onnx", input_size=input_size, dynamic=True)
+        path = export_onnx(network, workdir / "model.onnx", input_size=input_size, dynamic=True)
         files["onnxruntime"] = dataclasses.replace(card, path=path, runtime="onnxruntime", state_dict=None)
     if "onnxruntime-int8" in backends:
         reader = ImageCalibrationReader(calibration, preprocess)
         quantize_int8(files["onnxruntime"].path, workdir / "model.int8.onnx", reader)
         files["onnxruntime-int8"] = dataclasses.replace(files["onnxruntime"], path=workdir / "model.int8.onnx")
     batches = [preprocess(image).numpy() for image in calibration]
-    for backend, path in mobile_files(model, workdir, backends, batches, input_size).items():
+    exported = mobile_files(network, workdir, backends, batches, input_size)
+    exported |= openvino_files(network, workdir, backends, batches, input_size)
+    for backend, path in exported.items():
         files[backend] = dataclasses.replace(card, path=path, runtime=BACKENDS[backend].runtime, state_dict=None)
+    return files
+
+
+def files_at_size(
+    config: Config,
+    files: dict[str, ModelCard],
+    backends: list[str],
+    calibration: list[np.ndarray],
+    size: tuple[int, int],
+    low_res_logits: bool = False,
+) -> dict[str, ModelCard]:
+    """``files`` with the fixed-size exports (LiteRT, ExecuTorch) made again at ``size``, beside the others, so that
+    a sweep over sizes measures them at every size like the dynamic ONNX and OpenVINO files."""
+    if not {BACKENDS[b].runtime for b in backends} & {"litert", "executorch"}:
+        return files
+    card = files["weights"]
+    model = build_model(config.model)
+    model.load_state_dict(card.state_dict)
+    folder = next(c.path.parent for c in files.values() if c.path is not None) / f"{size[0]}x{size[1]}"
+    folder.mkdir(exist_ok=True)
+    network = LowResolutionLogits(model) if low_res_logits else model
+    preprocess = load_predictor(card, "torch", input_size=size).preprocess
+    batches = [preprocess(image).numpy() for image in calibration]
+    resized = {
+        backend: dataclasses.replace(card, path=path, runtime=BACKENDS[backend].runtime, state_dict=None)
+        for backend, path in mobile_files(network, folder, backends, batches, size).items()
+    }
+    return files | resized
+
+
+def openvino_files(
+    model: nn.Module, workdir: Path, backends: list[str], batches: list[np.ndarray], input_size: tuple[int, int]
+) -> dict[str, Path]:
+    """The IRs for the OpenVINO backends asked for: one fp32 IR (dynamic where the graph allows, else at
+    ``input_size``) for openvino and openvino-bf16, and its NNCF INT8 for openvino-int8, calibrated on ``batches``."""
+    wanted = [backend for backend in backends if BACKENDS[backend].runtime == "openvino"]
+    if not wanted:
+        return {}
+    from seg.export.openvino import export_openvino, quantize_openvino_int8
+
+    try:
+        fp32 = export_openvino(model, workdir / "model.xml", input_size, dynamic=True)
+    except ExportError:
+        fp32 = export_openvino(model, workdir / "model.xml", input_size, dynamic=False)
+    files = {backend: fp32 for backend in wanted if not BACKENDS[backend].int8}
+    if any(BACKENDS[backend].int8 for backend in wanted):
+        int8 = quantize_openvino_int8(fp32, workdir / "model.int8.xml", batches)
+        files |= {backend: int8 for backend in wanted if BACKENDS[backend].int8}
     return files
 
 
@@ -138,11 +194,17 @@ def mobile_files(
 
 
 def predictor_factory(
-    files: dict[str, ModelCard], backend: str, input_size: tuple[int, int], threads: int | None, device: str
+    files: dict[str, ModelCard],
+    backend: str,
+    input_size: tuple[int, int],
+    threads: int | None,
+    device: str,
+    fast_labels: bool = False,
 ) -> Callable[[], Predictor]:
-    """Builds ``backend``'s predictor for the model in ``files`` (see ``model_files``)."""
+    """Builds ``backend``'s predictor for the model in ``files`` (see ``model_files``; ``fast_labels`` for files
+    made with ``low_res_logits``)."""
     card = files[backend] if BACKENDS[backend].runtime != "torch" else files["weights"]
-    return lambda: load_predictor(card, backend, input_size, threads, device)
+    return lambda: load_predictor(card, backend, input_size, threads, device, fast_labels=fast_labels)
 
 
 def reference_factory(
@@ -159,7 +221,8 @@ def scratch_dir() -> tempfile.TemporaryDirectory:
 
 
 def precision_of(backend: str) -> str:
-    return "int8" if backend.endswith("int8") else "fp32"
+    chosen = BACKENDS.get(backend)
+    return "int8" if backend.endswith("int8") else "bf16" if chosen is not None and chosen.bf16 else "fp32"
 
 
 def with_output_stride(config: Config, output_stride: int | None) -> Config:

@@ -47,7 +47,9 @@ def benchmark_markdown(report: dict, command: str | None = None) -> str:
         "peak MB",
     ]
     header += [f"x {key}" for key in ref_keys]
-    lines = ["# Benchmark", "", *machine_lines(report, command), ""]
+    extra = extra_columns(rows)  # seg.bench.peak and the agreement of quantized rows, when measured
+    header += list(extra)
+    lines = ["# Benchmark", "", *machine_lines(report, command), *peak_lines(report), ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         height, width = row["input_size"]
@@ -65,6 +67,7 @@ def benchmark_markdown(report: dict, command: str | None = None) -> str:
             f"{row['peak_memory_mb']:.0f}",
         ]
         cells += [f"{row['ratios'][key]:.3f}" if key in row["ratios"] else "" for key in ref_keys]
+        cells += [cell(row) for cell in extra.values()]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -75,6 +78,33 @@ def benchmark_markdown(report: dict, command: str | None = None) -> str:
     if profiles:
         lines += ["", "## ONNX Runtime profile (kernel time per op type)", "", profile_markdown(profiles)]
     return "\n".join(lines) + "\n"
+
+
+def extra_columns(rows: list[dict]) -> dict[str, object]:
+    """Column title -> cell function for the optional measurements the rows carry."""
+    columns: dict[str, object] = {}
+    if any(row.get("label_map_ms") is not None for row in rows):
+        columns["image to label map ms"] = lambda row: _number(row.get("label_map_ms"), "{:.1f}")
+    if any(row.get("gmadds_per_s") is not None for row in rows):
+        columns["GMAdds/s achieved"] = lambda row: _number(row.get("gmadds_per_s"), "{:.1f}")
+        columns["% of this machine's peak"] = lambda row: _number(row.get("peak_percent"), "{:.1f}%")
+    if any(row.get("agreement") is not None for row in rows):
+        columns["agreement with fp32"] = lambda row: _number(row.get("agreement"), "{:.2%}")
+    return columns
+
+
+def _number(value: float | None, spec: str) -> str:
+    return "" if value is None else spec.format(value)
+
+
+def peak_lines(report: dict) -> list[str]:
+    """The machine's measured GEMM rates (seg.bench.peak), one line per runtime and precision."""
+    rates = report.get("peaks") or []
+    if not rates:
+        return []
+    m, k, n = rates[0]["shape"]
+    text = ", ".join(f"{r['runtime']} {r['precision']} {r['gmadds_per_s']:.1f}" for r in rates)
+    return [f"- This machine's peak (GMAdds/s, best of {rates[0]['calls']} {m}x{k}x{n} GEMMs, same threads): {text}"]
 
 
 def _profile_label(row: dict) -> str:

@@ -14,6 +14,7 @@ import torch
 from tqdm import tqdm
 
 from seg.bench.models import (
+    files_at_size,
     model_files,
     precision_of,
     predictor_factory,
@@ -22,7 +23,9 @@ from seg.bench.models import (
     scratch_dir,
     with_output_stride,
 )
+from seg.bench.peak import model_gmadds
 from seg.bench.profile import profile_onnx
+from seg.bench.row_agreement import add_agreement
 from seg.bench.timing import PAUSE_S, machine_info, summarise, time_interleaved, warm_up
 from seg.config import Config, load_config
 from seg.data.samples import random_images
@@ -109,14 +112,22 @@ def run_sweep(
     calibration: list[np.ndarray] | None = None,
     progress: bool = True,
     profile: bool = False,
+    agreement_samples: list | None = None,
+    label_maps: bool = False,
+    low_res_logits: bool = False,
 ) -> dict[str, object]:
     """Measure every (entry, output stride, size, backend) and the reference rows; returns the JSON-ready report.
 
-    ``profile`` adds ONNX Runtime's per-op-type kernel times to every ONNX Runtime row (after the timing)."""
+    ``profile`` adds ONNX Runtime's per-op-type kernel times to every ONNX Runtime row (after the timing);
+    ``agreement_samples`` (held-out images) add every INT8 / bf16 row's agreement with its fp32 row;
+    ``label_maps`` adds the image-to-label-map latency (``Predictor.predict``: preprocess, network, resize of
+    the logits, argmax), timed interleaved after the network; ``low_res_logits`` ends every model row's network at
+    the decoder's stride-8 logits and takes the label maps from them (the fast label maps)."""
     steps = len(output_strides) * len(sizes) * (len(entries) * len(backends) + 2 * len(references)) * (warmup + iters)
     run = _Run(
         backends, threads, batch, warmup, iters, device, profile,
-        tqdm(total=steps, desc="benchmark", unit="call", disable=not progress),
+        tqdm(total=steps, desc="benchmark", unit="call", disable=not progress), agreement_samples=agreement_samples,
+        label_maps=label_maps,
     )  # fmt: skip
     calibration = calibration or [image[0] for image in random_images(4, sizes[0], seed=1)]
     with scratch_dir() as tmp:
@@ -128,15 +139,17 @@ def run_sweep(
                 workdir = Path(tmp) / f"os{output_stride}_{index}"
                 workdir.mkdir()
                 state = entries[index].state_dict
-                files[name] = model_files(config, workdir, list(backends), calibration, sizes[0], state)
+                files[name] = model_files(config, workdir, list(backends), calibration, sizes[0], state, low_res_logits)
             first = configs[0][1]
             refs = [reference_model(kind, first, sizes[0]) for kind in references if _reference_fits(kind, first)]
             ref_onnx = run.export_references(refs, sizes[0], Path(tmp)) if "onnxruntime" in backends else {}
             for size in sizes:
                 factories = {}
                 for name, config in configs:
+                    sized = files[name] if size == sizes[0] else files_at_size(config, files[name], list(backends),
+                                                                               calibration, size, low_res_logits)  # fmt: skip
                     for backend in backends:
-                        factory = predictor_factory(files[name], backend, size, threads, device)
+                        factory = predictor_factory(sized, backend, size, threads, device, low_res_logits)
                         factories[(name, backend)] = (config, factory)
                 for label, model, _ in refs:
                     factories[(label, "torch")] = (first, reference_factory(model, first, size, device))
@@ -157,6 +170,7 @@ def run_sweep(
         "iters": iters,
     }
     settings |= {
+        "low_res_logits": low_res_logits,
         "device": device,
         "weights": "random, BatchNorm statistics re-estimated on random images (speed only); checkpoint entries: theirs",
     }
@@ -176,6 +190,8 @@ class _Run:
     profile: bool
     bar: tqdm
     rows: list[dict[str, object]] = field(default_factory=list)
+    agreement_samples: list | None = None
+    label_maps: bool = False
     ref_onnx: dict[str, Path] = field(default_factory=dict)
 
     def export_references(self, refs: list, size: tuple[int, int], tmp: Path) -> dict[str, Path]:
@@ -208,6 +224,17 @@ class _Run:
             if self.profile and predictor.card.runtime == "onnxruntime":
                 self.bar.set_postfix_str(f"profiling {key[0]} / {key[1]}")
                 self.rows[-1]["op_profile"] = profile_onnx(predictor.runner.path, size, self.threads)
+        if self.label_maps:
+            self.bar.set_postfix_str(f"image to label map @ {size[0]}x{size[1]}")
+            image = images[0]
+            label_calls = {key: (lambda p=p: p.predict(image)) for key, (p, _) in predictors.items()}
+            label_times = time_interleaved(label_calls, self.iters, self.device)
+            for key, row in zip(predictors, self.rows[-len(predictors) :], strict=True):
+                row["label_map_ms"] = float(np.median(label_times[key]) * 1e3)
+        if self.agreement_samples:
+            self.bar.set_postfix_str(f"agreement with fp32 @ {size[0]}x{size[1]}")
+            measured = {key: row for key, row in zip(predictors, self.rows[-len(predictors) :], strict=True)}
+            add_agreement(measured, {key: p for key, (p, _) in predictors.items()}, self.agreement_samples)
         del predictors, calls
         gc.collect()
 
@@ -226,6 +253,7 @@ class _Run:
             "backend": key[1],
             "precision": precision_of(key[1]),
             "runner": predictor.runner.description,
+            "gmadds": None if reference else model_gmadds(config, size),  # per image (seg.bench.peak)
             **asdict(timing),
             "fps": self.batch * 1e3 / timing.median_ms,
         }

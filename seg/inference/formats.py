@@ -10,6 +10,7 @@ RUNTIME_SUFFIXES: dict[str, tuple[str, ...]] = {
     "onnxruntime": (".onnx",),
     "litert": (".tflite",),
     "executorch": (".pte",),
+    "openvino": (".xml",),
 }
 
 

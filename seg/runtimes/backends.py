@@ -22,6 +22,7 @@ class Backend:
     channels_last: bool = False
     compile: bool = False
     int8: bool = False  # benchmarks quantize the export first (seg.export.quantize)
+    bf16: bool = False  # float ops in bf16 (OpenVINO's INFERENCE_PRECISION_HINT; seg/runtimes/openvino.py)
 
 
 # The one list of backends: every tool's --backend / --backends choices come from here.
@@ -38,12 +39,22 @@ BACKENDS: dict[str, Backend] = {
         Backend("litert-int8", "litert", int8=True),
         Backend("executorch", "executorch"),
         Backend("executorch-int8", "executorch", int8=True),
+        # OpenVINO's CPU plugin (extra .[openvino]; seg/deploy/openvino.py, INT8 through NNCF).
+        Backend("openvino", "openvino"),
+        Backend("openvino-bf16", "openvino", bf16=True),
+        Backend("openvino-int8", "openvino", int8=True),
     )
 }
 # tools/export.py --format -> the runtime that runs the file it writes.
-FORMATS: dict[str, str] = {"onnx": "onnxruntime", "litert": "litert", "executorch": "executorch"}
+FORMATS: dict[str, str] = {
+    "onnx": "onnxruntime",
+    "litert": "litert",
+    "executorch": "executorch",
+    "openvino": "openvino",
+}
 # What each runtime needs installed beyond the base (tools name the extra when it is missing).
-RUNTIME_EXTRAS: dict[str, str] = {"litert": "litert", "executorch": "executorch"}
+RUNTIME_EXTRAS: dict[str, str] = {"litert": "litert", "executorch": "executorch", "openvino": "openvino"}
+RUNTIMES = tuple(dict.fromkeys(backend.runtime for backend in BACKENDS.values()))
 # The ONNX opset tools/export_onnx.py writes (torch.onnx.export with dynamo=True).
 DEFAULT_OPSET = 18
 # torchvision reference rows of the benchmarks: its stock LR-ASPP, and one matched to the first config.

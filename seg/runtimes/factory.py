@@ -61,7 +61,7 @@ def load_predictor(
     if chosen.runtime != "torch":
         if torch.device(device).type != "cpu":
             raise ConfigError(f"The {chosen.runtime} backend runs on the CPU here; got device={device!r}.")
-        runner = file_runner(chosen.runtime, card.path, threads)
+        runner = file_runner(chosen.runtime, card.path, threads, bf16=chosen.bf16)
         return Predictor(runner, card, _export_size(runner, card, input_size), eval, backend, fast_labels)
     if card.config is None:
         raise ConfigError(
@@ -82,8 +82,9 @@ def load_predictor(
     return Predictor(runner, card, input_size, eval, backend, fast_labels)
 
 
-def file_runner(runtime: str, path: str | Path | None, threads: int | None) -> Runner:
-    """The runner of an exported file on ``runtime``; a mobile runtime that is not installed names its extra."""
+def file_runner(runtime: str, path: str | Path | None, threads: int | None, bf16: bool = False) -> Runner:
+    """The runner of an exported file on ``runtime`` (``bf16``: OpenVINO's float precision); a runtime from an
+    extra that is not installed names its extra."""
     if path is None or not Path(path).is_file():
         raise FileNotFoundError(2, f"{runtime} model does not exist (export one with tools/export.py)", str(path))
     try:
@@ -91,6 +92,12 @@ def file_runner(runtime: str, path: str | Path | None, threads: int | None) -> R
             from seg.runtimes.onnxruntime import OnnxRunner as runner_class
         elif runtime == "litert":
             from seg.runtimes.litert import LiteRTRunner as runner_class
+        elif runtime == "openvino":
+            import openvino  # noqa: F401 - the extra; seg.runtimes.openvino imports it lazily
+
+            from seg.runtimes.openvino import OpenVINORunner
+
+            return OpenVINORunner(path, threads, "bf16" if bf16 else "fp32")
         else:
             from seg.runtimes.executorch import ExecuTorchRunner as runner_class
     except ImportError as error:
