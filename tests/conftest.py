@@ -147,7 +147,7 @@ HELD_OUT = 32  # toy val images no deploy test model trained or calibrated on (6
 @pytest.fixture(scope="session")
 def held_out(small_export: SmallExport, tmp_path_factory: pytest.TempPathFactory) -> list:
     """HELD_OUT toy scenes of another seed, as (image, label) samples: 8x the pixels of the fixture's four val
-    images, for the INT8 agreement floors (tests/deploy/test_quantize.py, test_openvino.py)."""
+    images, for the INT8 agreement floors (tests/export/test_quantize.py, test_openvino.py)."""
     import dataclasses
 
     from seg.data.samples import dataset_samples

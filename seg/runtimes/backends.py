@@ -39,7 +39,7 @@ BACKENDS: dict[str, Backend] = {
         Backend("litert-int8", "litert", int8=True),
         Backend("executorch", "executorch"),
         Backend("executorch-int8", "executorch", int8=True),
-        # OpenVINO's CPU plugin (extra .[openvino]; seg/deploy/openvino.py, INT8 through NNCF).
+        # OpenVINO's CPU plugin (extra .[openvino]; seg/runtimes/openvino.py, INT8 through NNCF).
         Backend("openvino", "openvino"),
         Backend("openvino-bf16", "openvino", bf16=True),
         Backend("openvino-int8", "openvino", int8=True),

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "configs" / "lraspp_small_cityscapes.py"
-OVERRIDES = ["model.width_mult=0.35", "model.head_channels=32"]  # tests/deploy/conftest.py's small model
+OVERRIDES = ["model.width_mult=0.35", "model.head_channels=32"]  # tests/conftest.py's small model
 DEADLINE_S = 300
 
 

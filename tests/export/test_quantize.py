@@ -8,7 +8,7 @@ from seg.export.saturation import INT16_MAX, pair_saturation
 from seg.inference.card import read_card
 from seg.runtimes.factory import load_predictor
 
-HELD_OUT = 32  # tests/deploy/conftest.py's held_out fixture
+HELD_OUT = 32  # tests/conftest.py's held_out fixture
 
 
 def test_export_tool_reports_int8(small_export):

@@ -29,7 +29,7 @@ from seg.runtimes.openvino import OpenVINORunner
 
 pytestmark = pytest.mark.slow
 
-HELD_OUT = 32  # tests/deploy/conftest.py's held_out fixture
+HELD_OUT = 32  # tests/conftest.py's held_out fixture
 
 
 @pytest.fixture(scope="module")
