@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from seg.synthetic.objects import compose_scene
+from seg.synthetic.compose import compose_scene
 from seg.synthetic.paint import Shape, apply_camera, paint_shapes
 
 VEHICLES = frozenset({"car", "truck", "bus", "train", "motorcycle", "bicycle", "rider", "license plate"})

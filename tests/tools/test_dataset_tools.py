@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from replicas import make_folder_dataset
 from torch.utils.data import DataLoader, Dataset
 
 from seg.cli import message
 from seg.errors import DatasetError
-from seg.synthetic.replicas import make_folder_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDER_CONFIG = str(REPO / "configs" / "lraspp_small_folder.py")
