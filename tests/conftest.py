@@ -33,6 +33,24 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 torch.set_num_threads(2)
 
 
+# Fixtures that train or export (seconds to minutes each). Every test that uses one, directly or through another
+# fixture, is marked slow, so that `pytest -m "not slow"` neither trains nor exports; collection enforces it.
+EXPENSIVE_FIXTURES = ("small_export", "trained", "finished_run")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [
+        f"  {item.nodeid} uses {name}"
+        for item in items
+        for name in EXPENSIVE_FIXTURES
+        if name in getattr(item, "fixturenames", ()) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "Mark these tests @pytest.mark.slow (their fixture trains or exports):\n" + "\n".join(unmarked)
+        )
+
+
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     torch.manual_seed(0)

@@ -1,5 +1,7 @@
 """INT8: every MobileNetV3 op quantizes, and the quantized model agrees with fp32."""
 
+import pytest
+
 from seg.bench.accuracy import compare_predictions
 from seg.data.samples import dataset_samples
 from seg.export.quantize import runtime_precision
@@ -7,6 +9,7 @@ from seg.inference.card import read_card
 from seg.runtimes.factory import load_predictor
 
 
+@pytest.mark.slow
 def test_export_tool_reports_int8(small_export):
     assert small_export.int8.is_file()
     log = small_export.log
@@ -14,6 +17,7 @@ def test_export_tool_reports_int8(small_export):
     assert "INT8 vs fp32 on 4 images" in log and "mIoU fp32" in log and "latency at" in log
 
 
+@pytest.mark.slow
 def test_hswish_hardsigmoid_and_se_run_in_int8(small_export):
     int8_ops, float_ops = runtime_precision(small_export.int8)
     # Convs, the h-swish products and SE multiplies, the SE pools: all int8 kernels in ONNX Runtime.
@@ -24,6 +28,7 @@ def test_hswish_hardsigmoid_and_se_run_in_int8(small_export):
     assert float_ops.get("Conv", 0) <= 2
 
 
+@pytest.mark.slow
 def test_int8_agrees_with_fp32_on_toy_images(small_export):
     config = small_export.config
     fp32 = load_predictor(read_card(small_export.onnx, config), threads=1)

@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("executorch")
 pytest.importorskip("torchao")
 
+from support import ramp_images  # noqa: E402
 from support import tiny_segmentor as shared_tiny_segmentor  # noqa: E402
 
 from seg.errors import ExportError
@@ -26,13 +27,6 @@ CLASSES = 5
 
 def tiny_segmentor():
     return shared_tiny_segmentor(CLASSES, SIZE)
-
-
-def ramp_images(count: int, seed: int, size: tuple[int, int] = SIZE) -> list[np.ndarray]:
-    """Images with structure (a ramp plus noise), so logits vary over the image like a real scene's."""
-    rng = np.random.default_rng(seed)
-    ramp = np.linspace(-2.0, 2.0, size[1], dtype=np.float32)
-    return [(ramp + 0.5 * rng.standard_normal((1, 3, *size))).astype(np.float32) for _ in range(count)]
 
 
 @pytest.fixture(scope="module")
