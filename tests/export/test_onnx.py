@@ -58,6 +58,7 @@ def exported(tmp_path_factory, single_thread):
     return model, path
 
 
+@pytest.mark.slow
 def test_input_axes_are_symbolic(exported):
     _, path = exported
     dims = onnx.load(str(path)).graph.input[0].type.tensor_type.shape.dim
@@ -66,6 +67,7 @@ def test_input_axes_are_symbolic(exported):
     assert "AveragePool" not in ops  # a fixed-kernel pool would freeze the export size
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("batch", "size"), SHAPES)
 def test_every_decoder_matches_pytorch_at_other_sizes(exported, batch, size):
     model, path = exported
@@ -80,6 +82,7 @@ def test_every_decoder_matches_pytorch_at_other_sizes(exported, batch, size):
         assert agreement([(got[:, part].argmax(1), expected[:, part].argmax(1))]) >= 0.999, decoder
 
 
+@pytest.mark.slow
 def test_paper_pool_is_local_in_the_exported_graph(exported):
     """The parity check above is only meaningful if the paper pool differs from the global one where
     the map exceeds 49x49 (and equals it where the clamped window covers the whole map)."""
