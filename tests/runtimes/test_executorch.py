@@ -10,8 +10,7 @@ import pytest
 pytest.importorskip("executorch")
 pytest.importorskip("torchao")
 
-from support import ramp_images  # noqa: E402
-from support import tiny_segmentor as shared_tiny_segmentor  # noqa: E402
+from support import ramp_images, tiny_segmentor  # noqa: E402  (5 classes, settled at 64x96)
 
 from seg.errors import ExportError
 from seg.export.executorch import export_executorch
@@ -22,11 +21,6 @@ from seg.runtimes.executorch import ExecuTorchRunner
 pytestmark = pytest.mark.slow
 
 SIZE = (64, 96)
-CLASSES = 5
-
-
-def tiny_segmentor():
-    return shared_tiny_segmentor(CLASSES, SIZE)
 
 
 @pytest.fixture(scope="module")

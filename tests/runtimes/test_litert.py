@@ -12,8 +12,7 @@ pytest.importorskip("litert_torch")
 pytest.importorskip("ai_edge_litert")
 pytest.importorskip("ai_edge_quantizer")
 
-from support import ramp_images  # noqa: E402
-from support import tiny_segmentor as shared_tiny_segmentor  # noqa: E402
+from support import ramp_images, tiny_segmentor  # noqa: E402  (5 classes, settled at 64x96)
 
 from seg.errors import ExportError
 from seg.export.litert import export_litert, quantize_litert_int8
@@ -24,11 +23,6 @@ from seg.runtimes.litert import LiteRTRunner
 pytestmark = pytest.mark.slow
 
 SIZE = (64, 96)
-CLASSES = 5
-
-
-def tiny_segmentor():
-    return shared_tiny_segmentor(CLASSES, SIZE)
 
 
 @pytest.fixture(scope="module")
