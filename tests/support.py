@@ -1,7 +1,7 @@
 """Constants and tiny models shared by several test modules (conftest.py is not importable under --import-mode=importlib)."""
 
 # A toy run that trains in seconds: 4 tiny images, 64x64 crops, a narrowed LR-ASPP Small, 4 steps.
-# Shared by the training tests (tests/engine/test_train.py) and the tool tests (tests/tools/).
+# Shared by the training tests (tests/train/test_fit.py) and the tool tests (tests/tools/).
 TINY_RUN = (
     "data.toy_train=4",
     "data.toy_val=2",

@@ -4,7 +4,7 @@ Each dynamo export costs 10 to 30 s of fixed overhead on the 2-core machine, gro
 export covers what the authors' reading adds to the graph: the depthwise tap, the dilated residual (Small's
 layer 9), the crop-sized gate pool (local once the map is wider than the 49-cell kernel), the hard-sigmoid
 gate with bias and align_corners=True resizes. Torchvision's reading (global sigmoid gate) is exported by
-tests/deploy/test_export.py; every shipped config is exported by tools/export_onnx.py --dynamic
+tests/export/test_onnx.py; every shipped config is exported by tools/export_onnx.py --dynamic
 (docs/paper_fidelity.md).
 """
 
