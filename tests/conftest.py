@@ -10,6 +10,7 @@ predictor, export, INT8 and tool tests (each dynamo export costs ~15 s of fixed 
 import contextlib
 import io
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,24 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 torch.set_num_threads(2)
 
 
+# Fixtures that train or export (seconds to minutes each). Every test that uses one, directly or through another
+# fixture, is marked slow, so that `pytest -m "not slow"` neither trains nor exports; collection enforces it.
+EXPENSIVE_FIXTURES = ("small_export", "trained", "finished_run", "exported")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [
+        f"  {item.nodeid} uses {name}"
+        for item in items
+        for name in EXPENSIVE_FIXTURES
+        if name in getattr(item, "fixturenames", ()) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "Mark these tests @pytest.mark.slow (their fixture trains or exports):\n" + "\n".join(unmarked)
+        )
+
+
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     torch.manual_seed(0)
@@ -41,6 +60,21 @@ def _seed() -> None:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def toy_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny toy Cityscapes tree (4 train, 2 val images, 64x128), shared read-only; a test that damages it
+    takes ``toy_copy``."""
+    return make_toy_cityscapes(
+        tmp_path_factory.mktemp("toy") / "cityscapes", train=4, val=2, seed=0, image_size=(64, 128)
+    )
+
+
+@pytest.fixture
+def toy_copy(toy_root: Path, tmp_path: Path) -> Path:
+    """A private copy of the tiny tree that a test may damage."""
+    return Path(shutil.copytree(toy_root, tmp_path / "cityscapes"))
 
 
 # Small enough to export and quantize in seconds, with every block type (SE, h-swish) and the paper pool.

@@ -51,3 +51,13 @@ def tiny_segmentor(classes: int = 5, size: tuple[int, int] = (64, 96)):
     config = ModelConfig(head="lraspp", pool="global", num_classes=classes, head_channels=16, output_stride=16)
     torch.manual_seed(0)
     return settle_batchnorm(Segmentor(tiny_encoder(), HEADS.get("lraspp")(config, 8, 16), classes), input_size=size)
+
+
+def ramp_images(count: int, seed: int, size: tuple[int, int] = (64, 96)) -> list:
+    """float32 [1, 3, H, W] images with structure (a ramp plus noise), so logits vary over the image like a real
+    scene's: calibration and agreement inputs for the mobile runtimes' tests."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(-2.0, 2.0, size[1], dtype=np.float32)
+    return [(ramp + 0.5 * rng.standard_normal((1, 3, *size))).astype(np.float32) for _ in range(count)]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from seg.bench.timing import time_interleaved
-from seg.inference.metrics import SegmentationMetric
+from seg.classes import IGNORE_INDEX
+from seg.inference.metrics import SegmentationMetric, agreement
 from seg.inference.predictor import Predictor
 
 
@@ -25,33 +26,41 @@ def compare_predictions(
     reference: Predictor,
     candidate: Predictor,
     samples: Sequence[tuple[np.ndarray, np.ndarray | None]],
-    ignore_index: int = 255,
+    ignore_index: int = IGNORE_INDEX,
 ) -> Agreement:
     """Run both predictors on (image, label or None) samples at each image's own size."""
-    same = total = 0
-    labelled = all(label is not None for _, label in samples)
-    metrics = [SegmentationMetric(reference.num_classes, ignore_index) for _ in range(2)] if labelled else []
-    for image, label in samples:
-        a, b = reference.predict(image), candidate.predict(image)
-        same += int((a == b).sum())
-        total += a.size
-        if labelled:
-            target = torch.from_numpy(label.astype(np.int64))[None]
-            for metric, prediction in zip(metrics, (a, b), strict=True):
-                metric.update(torch.from_numpy(prediction.astype(np.int64))[None], target)
-    mious = [float(metric.compute().miou) for metric in metrics] if labelled else [None, None]
-    return Agreement(len(samples), same / max(total, 1), mious[0], mious[1])
+    mious, value = _score([reference, candidate], samples, ignore_index)
+    return Agreement(len(samples), value, mious[0], mious[1])
 
 
 def evaluate_miou(
-    predictor: Predictor, samples: Sequence[tuple[np.ndarray, np.ndarray]], ignore_index: int = 255
+    predictor: Predictor, samples: Sequence[tuple[np.ndarray, np.ndarray]], ignore_index: int = IGNORE_INDEX
 ) -> float:
     """Dataset-level mIoU (one confusion matrix over all samples) of ``predictor`` at each image's own size."""
-    metric = SegmentationMetric(predictor.num_classes, ignore_index)
-    for image, label in samples:
-        prediction = torch.from_numpy(predictor.predict(image).astype(np.int64))[None]
-        metric.update(prediction, torch.from_numpy(label.astype(np.int64))[None])
-    return float(metric.compute().miou)
+    mious, _ = _score([predictor], samples, ignore_index)
+    return mious[0]
+
+
+def _score(
+    predictors: Sequence[Predictor], samples: Sequence[tuple[np.ndarray, np.ndarray | None]], ignore_index: int
+) -> tuple[list[float | None], float]:
+    """The one loop over samples: each predictor's mIoU (None without labels) and the agreement of the last
+    predictor with the first (1.0 for one predictor), every image predicted once by each."""
+    labelled = all(label is not None for _, label in samples)
+    metrics = [SegmentationMetric(p.num_classes, ignore_index) for p in predictors] if labelled else []
+
+    def label_maps() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for image, label in samples:
+            predictions = [predictor.predict(image) for predictor in predictors]
+            if labelled:
+                target = torch.from_numpy(label.astype(np.int64))[None]
+                for metric, prediction in zip(metrics, predictions, strict=True):
+                    metric.update(torch.from_numpy(prediction.astype(np.int64))[None], target)
+            yield predictions[-1], predictions[0]
+
+    value = agreement(label_maps())
+    mious = [float(metric.compute().miou) for metric in metrics] if labelled else [None] * len(predictors)
+    return mious, value
 
 
 def speed_ratio(

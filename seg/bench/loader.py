@@ -13,17 +13,19 @@ One process, one OpenCV and one PyTorch thread: what one DataLoader worker does.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import torch
 
+from seg.bench.timing import cpu_name, time_interleaved
 from seg.config import DataConfig
 from seg.data.dataset import SegmentationDataset
 from seg.data.datasets import scan_split
 from seg.data.transforms import TrainTransform, reference_train_transform
+
+__all__ = ["PipelineSpeed", "cpu_name", "measure_pipelines"]  # cpu_name: printed by tools/benchmark_loader.py
 
 
 @dataclass(frozen=True)
@@ -39,17 +41,6 @@ class PipelineSpeed:
     @property
     def ms_per_sample(self) -> float:
         return 1000 * self.seconds / self.samples
-
-
-def cpu_name() -> str:
-    """The CPU model as ``lscpu`` prints it ("Model name"), from /proc/cpuinfo."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def measure_pipelines(
@@ -73,14 +64,12 @@ def measure_pipelines(
     threads = cv2.getNumThreads(), torch.get_num_threads()
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
-    seconds = [0.0] * len(pipelines)
     try:
-        for index in indices:
-            for k, (_, dataset) in enumerate(pipelines):
-                started = time.perf_counter()
-                dataset[index]
-                seconds[k] += time.perf_counter() - started
+        # Each pipeline reads the samples in order, one call per round; no pause: nothing spins between calls.
+        orders = {name: iter(indices) for name, _ in pipelines}
+        calls = {name: (lambda d=dataset, order=orders[name]: d[next(order)]) for name, dataset in pipelines}
+        times = time_interleaved(calls, len(indices), pause_s=0.0)
     finally:
         cv2.setNumThreads(threads[0])
         torch.set_num_threads(threads[1])
-    return [PipelineSpeed(name, len(indices), s) for (name, _), s in zip(pipelines, seconds, strict=True)]
+    return [PipelineSpeed(name, len(indices), sum(times[name])) for name, _ in pipelines]

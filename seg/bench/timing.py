@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Timing primitives for every benchmark: the one interleaved timing loop, warm-up with peak memory, summaries,
+and the machine description printed beside every figure.
+
+Candidates are timed in turn, call by call (``time_interleaved``), never one after the other: a machine shared
+with other jobs then slows all of them alike, and their ratio stays meaningful.
+"""
 
 from __future__ import annotations
 
@@ -29,16 +34,20 @@ class Timing:
     peak_memory_mb: float
 
 
+def cpu_name() -> str:
+    """The CPU model as ``lscpu`` prints it ("Model name"), from /proc/cpuinfo; else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
 def machine_info(threads: int | None, device: str = "cpu") -> dict[str, object]:
     """CPU model, cores, GPU, library versions and thread count: printed with every report."""
-    cpu = platform.processor() or platform.machine()
-    if Path("/proc/cpuinfo").is_file():
-        names = [
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ]
-        cpu = names[0] if names else cpu
+    cpu = cpu_name()
     gpu = torch.cuda.get_device_name(0) if device.startswith("cuda") and torch.cuda.is_available() else None
     return {
         "cpu": cpu,
@@ -91,7 +100,7 @@ def _rss_bytes() -> int:
 
 # Untimed pause after every CPU call. After a call returns, ONNX Runtime's intra-op workers and PyTorch's
 # OpenMP threads keep spinning for a while before they sleep; with calls back to back, the next runner
-# shares the cores with them. Measured on a 2-core x86 VM, 2 threads, LR-ASPP Large at 512x1024: ONNX
+# shares the cores with them. Measured on a 2-core x86 machine, 2 threads, LR-ASPP Large at 512x1024: ONNX
 # Runtime fp32 and INT8 sessions alternating took 146 / 142 ms per call back to back and 104 / 99 ms with a
 # 50 ms pause, as each alone (102 / 86 ms, same process, same minute).
 PAUSE_S = 0.05

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from seg.classes import CAMVID
+from seg.classes import CAMVID, IGNORE_INDEX
 from seg.data.dataset import Scan, index_files, pair_files
-from seg.data.io import IGNORE_INDEX, LabelEncoding
+from seg.data.io import LabelEncoding
 from seg.errors import DatasetError
 
 UNLABELLED = 11

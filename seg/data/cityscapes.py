@@ -20,8 +20,6 @@ import numpy as np
 from seg.classes import IGNORE_INDEX, LABEL_IDS, LABELID_TO_TRAINID, NUM_CLASSES
 from seg.data.dataset import Sample, Scan, SegmentationDataset, Transform
 from seg.data.io import LabelEncoding
-from seg.data.io import read_image as _read_image
-from seg.data.io import read_label as _read_label
 from seg.errors import DatasetError
 
 IMAGE_SUFFIX = "_leftImg8bit.png"
@@ -95,16 +93,6 @@ class CityscapesDataset(SegmentationDataset):
     ) -> None:
         self.root, self.split = Path(root), split
         super().__init__(scan_cityscapes(root, split), transform, cache_dir)
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """An RGB uint8 [H, W, 3] image; grayscale and RGBA (and 16-bit) files are converted, not rejected."""
-    return _read_image(path, IMAGE_FIX)
-
-
-def read_label(path: str | Path, is_label_ids: bool = False) -> np.ndarray:
-    """A trainId uint8 [H, W] map (255 = ignore). ``is_label_ids``: the file holds official labelIds."""
-    return _read_label(path, LABEL_IDS_ENCODING if is_label_ids else TRAIN_IDS)
 
 
 def create_train_id_labels(root: str | Path) -> int:

@@ -1,7 +1,7 @@
 """The folder format: your own images and masks, with the classes in a text file::
 
     ROOT/classes.txt                          line N (from 0) is class N: "name" or "name R G B"
-    ROOT/images/<split>/**/<stem>.{jpg,jpeg,png}
+    ROOT/images/<split>/**/<stem>.{png,jpg,jpeg,bmp,tif,tiff,webp}
     ROOT/masks/<split>/**/<stem>.png          same relative path and stem as the image
 
 A mask is a single-channel 8-bit PNG of class ids, or a palette PNG whose indices are the class ids;
@@ -15,12 +15,12 @@ from pathlib import Path
 
 from seg.classes import CLASSES_FILE, read_classes_file
 from seg.data.dataset import Scan, index_files, pair_files
-from seg.data.io import LabelEncoding
+from seg.data.io import IMAGE_SUFFIXES, LabelEncoding
 from seg.errors import DatasetError
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+_SUFFIXES = "|".join(suffix.lstrip(".") for suffix in IMAGE_SUFFIXES)
 LAYOUT_HELP = (
-    f"The folder format is ROOT/{CLASSES_FILE}, ROOT/images/<split>/**/<stem>.(jpg|jpeg|png) and "
+    f"The folder format is ROOT/{CLASSES_FILE}, ROOT/images/<split>/**/<stem>.({_SUFFIXES}) and "
     "ROOT/masks/<split>/**/<stem>.png (datasets/README.md, Your own data)."
 )
 
@@ -43,7 +43,7 @@ def scan_folder(root: str | Path, split: str, ignore_index: int) -> Scan:
     images = index_files(image_dir, IMAGE_SUFFIXES, True, scan, "image")
     if not images:
         raise DatasetError(
-            f"No images found for split {split!r}: {image_dir}/**/*.(jpg|jpeg|png) matched nothing. {LAYOUT_HELP}"
+            f"No images found for split {split!r}: {image_dir}/**/*.({_SUFFIXES}) matched nothing. {LAYOUT_HELP}"
         )
     masks = index_files(mask_dir, (".png",), True, scan, "mask")
     pair_files(scan, images, masks, encoding, lambda k: mask_dir / f"{k}.png", lambda k: image_dir / f"{k}.jpg")

@@ -1,4 +1,5 @@
-"""The user's own image files: the one lister (files and folders of images) and the one reader.
+"""The user's own image files: the one lister (files and folders of images), beside the one reader
+(``read_image``, defined in ``seg.data.io`` and exported here for the tools that list and read).
 
 ``list_images`` is what every tool that takes "images or folders" calls (infer, the video demo's
 folder of frames, INT8 calibration folders). Each image gets a ``name`` that keeps its path
@@ -6,7 +7,7 @@ relative to the inputs, so outputs named after it stay unique: ``a/frame.png`` a
 ``b/frame.png`` become ``a/frame`` and ``b/frame``, never one ``frame`` written twice.
 
 ``read_image`` speaks of the user's file; a dataset that knows where its files come from (the
-Cityscapes zips) adds its own hint to the message.
+Cityscapes zips) passes its own hint for the message.
 """
 
 from __future__ import annotations
@@ -16,14 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from seg.data.io import read_image as _read_image
+from seg.data.io import IMAGE_SUFFIXES, read_image
 from seg.errors import ImageReadError
 
 __all__ = ["IMAGE_SUFFIXES", "ImageFile", "ImageReadError", "is_image", "list_images", "output_names", "read_image"]
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 @dataclass(frozen=True)
@@ -79,9 +76,3 @@ def output_names(paths: Sequence[str], roots: Sequence[str]) -> list[Path]:
         stem.with_name(f"{stem.name}_{Path(path).suffix.lstrip('.').lower()}") if stem in clashes else stem
         for path, stem in zip(paths, stems, strict=True)
     ]
-
-
-def read_image(path: str | Path, hint: str = "") -> np.ndarray:
-    """An RGB uint8 [H, W, 3] image (``seg.data.io.read_image``: truncation checked, grayscale, RGBA and 16-bit
-    converted); ``hint`` ends the message of an unreadable file (a dataset says where to get the file again)."""
-    return _read_image(path, hint)

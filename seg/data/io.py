@@ -16,9 +16,11 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from seg.classes import IGNORE_INDEX
 from seg.errors import DatasetError, ImageReadError
 
-IGNORE_INDEX = 255
+# The suffixes of the image files the tools list and the folder format reads (OpenCV decodes them all).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"IEND\xaeB`\x82"  # the IEND chunk's type and CRC: the last 8 bytes of every complete PNG
 JPEG_SIGNATURE = b"\xff\xd8"

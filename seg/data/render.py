@@ -157,8 +157,9 @@ class Legend:
 class SegmentationRenderer:
     """Colour masks and overlays of label maps, with a legend of the classes present.
 
-    ``overlay`` blends the palette over the image at ``opacity`` (or, ``side_by_side``, puts the
-    image left and the palette image right); ``mask`` is the palette image alone.
+    ``overlay`` blends the palette over the image at ``opacity`` (pixels without a class, such as a
+    dataset's ignored 255, show the image), or, ``side_by_side``, puts the image left and the palette
+    image right; ``mask`` is the palette image alone.
     """
 
     def __init__(
@@ -198,4 +199,7 @@ class SegmentationRenderer:
             picture = np.concatenate([image, colors], axis=1)
         else:
             picture = cv2.addWeighted(image, 1.0 - self.opacity, colors, self.opacity, 0.0)
+            unlabelled = labels >= len(self.legend.names)  # ignored pixels (a dataset's 255) show the image
+            if unlabelled.any():
+                picture[unlabelled] = image[unlabelled]
         return self.legend.draw(picture, self.classes(labels))

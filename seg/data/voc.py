@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from seg.classes import PASCAL_VOC_NAMES
+from seg.classes import IGNORE_INDEX, PASCAL_VOC_NAMES
 from seg.data.dataset import Sample, Scan
-from seg.data.io import IGNORE_INDEX, LabelEncoding, read_label
+from seg.data.io import LabelEncoding, read_label
 from seg.errors import DatasetError
 
 LAYOUT_HELP = (

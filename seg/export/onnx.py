@@ -3,7 +3,7 @@
 The exporter is ``torch.onnx.export(..., dynamo=True)`` (torch.export + onnxscript). It traces input
 sizes as symbols, so every size-dependent op follows the input: the final and the decoders' resizes
 read their target size from ``Shape``, the global pools become ``ReduceMean`` over the spatial axes,
-and the LR-ASPP paper pool's clamped kernel becomes shape arithmetic (``seg.models.heads.lraspp.paper_pool``).
+and the LR-ASPP paper pool's clamped kernel becomes shape arithmetic (``seg.models.heads.lraspp.local_pool``).
 The legacy TorchScript exporter was not used: it evaluates Python ``min()`` / shape arithmetic once at
 the export size and bakes it into constants (an ``AveragePool`` kernel, for one), which a dynamic
 graph cannot carry. After export, :func:`verify_onnx` runs ONNX Runtime against eager PyTorch at

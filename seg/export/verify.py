@@ -1,8 +1,9 @@
-"""Parity of any runner (ONNX Runtime, LiteRT, ExecuTorch) against eager PyTorch, and of INT8 against fp32.
+"""Parity of any runner (ONNX Runtime, LiteRT, ExecuTorch) against eager PyTorch.
 
 A runner is anything with ``__call__(float32 [N, 3, h, w]) -> float32 logits [N, C, h, w]`` (the interface of
 :mod:`seg.runtimes.factory`). Every format's export check is :func:`seg.export.verify.verify_runner` (ONNX's
-``verify_onnx`` included), so one ``Parity`` line reads the same for every format.
+``verify_onnx`` included), so one ``Parity`` line reads the same for every format. INT8 against fp32 is
+``seg.bench.accuracy.compare_predictions``; both count agreement with ``seg.inference.metrics.agreement``.
 """
 
 from __future__ import annotations
@@ -16,38 +17,17 @@ import torch
 from torch import nn
 
 from seg.errors import ExportError
+from seg.inference.metrics import agreement
 from seg.runtimes.onnxruntime import ort_session
-
-Runner = Callable[[np.ndarray], np.ndarray]
-
-
-def argmax_agreement(logits: np.ndarray, reference: np.ndarray) -> float:
-    """Fraction of pixels whose class (argmax over axis 1) is the same in ``logits`` and ``reference``."""
-    return float((logits.argmax(1) == reference.argmax(1)).mean())
-
-
-def runner_agreement(runner: Runner, reference: Runner, batches: Sequence[np.ndarray]) -> float:
-    """Pixel-weighted argmax agreement of ``runner`` with ``reference`` (e.g. INT8 with fp32) over ``batches``."""
-    same = total = 0
-    for batch in batches:
-        labels, expected = runner(batch).argmax(1), reference(batch).argmax(1)
-        same += int((labels == expected).sum())
-        total += labels.size
-    if total == 0:
-        raise ValueError("runner_agreement needs at least one batch.")
-    return same / total
-
 
 # Parity thresholds of tools/export_onnx.py: max |logit difference| and argmax agreement.
 LOGIT_TOLERANCE = 1e-3
-
-
 MIN_AGREEMENT = 0.999
 
 
 @dataclass(frozen=True)
 class Parity:
-    """ONNX Runtime against eager PyTorch at one input shape."""
+    """A runtime against eager PyTorch at one input shape."""
 
     batch: int
     size: tuple[int, int]
@@ -107,13 +87,13 @@ def verify_runner(
             expected = model(images).numpy()
         got = np.asarray(runner(images.numpy()))
         if got.ndim == 3:  # label-map export
-            diff, agreement = float("nan"), float((got == expected.argmax(1)).mean())
+            diff, same = float("nan"), agreement([(got, expected.argmax(1))])
         else:
             if got.shape != expected.shape:
                 raise ExportError(
                     f"{name}: the runtime returned {got.shape} for an input that PyTorch maps to {expected.shape}."
                 )
             diff = float(np.abs(got - expected).max())
-            agreement = float((got.argmax(1) == expected.argmax(1)).mean())
-        results.append(Parity(batch, size, diff, agreement))
+            same = agreement([(got.argmax(1), expected.argmax(1))])
+        results.append(Parity(batch, size, diff, same))
     return results

@@ -1,4 +1,5 @@
-"""Dataset-level mIoU, computed the way the official Cityscapes evaluator computes it.
+"""Dataset-level mIoU, computed the way the official Cityscapes evaluator computes it, and the agreement of two
+label maps (how often two predictors, runtimes or precisions pick the same class).
 
 One confusion matrix is summed over every pixel of the evaluation set (and over every
 DDP process: the state reduces with ``sum``), and IoU is read from it only at the end.
@@ -14,9 +15,10 @@ pixel accuracy and the matrix together. State handling (DDP sync, reset) is torc
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
 import torch
 from torch import Tensor
 from torchmetrics import Metric
@@ -110,6 +112,22 @@ def scores_from_confusion_matrix(confusion_matrix: Tensor) -> SegmentationScores
     total = matrix.sum()
     pixel_accuracy = torch.where(total > 0, intersection.sum() / total.clamp(min=1), nan)
     return SegmentationScores(confusion_matrix.clone(), per_class_iou, miou, pixel_accuracy)
+
+
+def agreement(pairs: Iterable[tuple[np.ndarray | Tensor, np.ndarray | Tensor]]) -> float:
+    """Fraction of pixels with the same class in ``labels`` and ``reference``, over all ``(labels, reference)``
+    pairs of label maps (arg-maxed already; any equal shapes): pixel-weighted, so a big image counts for more
+    pixels than a small one. The argmax agreement of every export check, INT8 check and label-map benchmark."""
+    same = total = 0
+    for labels, reference in pairs:
+        labels, reference = np.asarray(labels), np.asarray(reference)
+        if labels.shape != reference.shape:
+            raise ValueError(f"agreement: label maps {labels.shape} and {reference.shape} differ in shape.")
+        same += int(np.count_nonzero(labels == reference))
+        total += labels.size
+    if total == 0:
+        raise ValueError("agreement needs at least one pixel.")
+    return same / total
 
 
 def _class_names(num_classes: int, class_names: Sequence[str]) -> list[str]:

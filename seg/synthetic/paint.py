@@ -1,4 +1,4 @@
-"""Textures, polygon painting and lighting for the toy Cityscapes scenes (seg/synthetic/scene.py).
+"""Textures, polygon painting and lighting for the toy Cityscapes scenes (seg/synthetic/scene.py, background.py, objects.py).
 
 A texture is a function ``(x0, y0, width, height) -> float32 [height, width, 3 or 4]`` (RGB in 0..1,
 optional alpha) evaluated on a polygon's bounding box; it gets absolute image coordinates so a

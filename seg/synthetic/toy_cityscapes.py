@@ -3,7 +3,7 @@
 ``make_toy_cityscapes`` writes ``leftImg8bit/<split>/<city>/<city>_<seq>_000019_leftImg8bit.png`` and,
 under ``gtFine/<split>/<city>/``, the official ``*_gtFine_polygons.json`` plus ``*_gtFine_labelIds.png``
 and ``*_gtFine_labelTrainIds.png`` made FROM the polygons by cityscapesscripts' json2labelImg, the same
-code that prepares the real data. Scenes come from seg/synthetic/objects.py. City names use a hyphen,
+code that prepares the real data. Scenes come from seg/synthetic/compose.py. City names use a hyphen,
 not an underscore, because cityscapesscripts splits file names on "_" (getCsFileInfo).
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 from cityscapesscripts.preparation.json2labelImg import json2labelImg
 from tqdm import tqdm
 
-from seg.synthetic.objects import compose_scene
+from seg.synthetic.compose import compose_scene
 from seg.synthetic.paint import apply_camera, paint_shapes
 
 TRAIN_CITIES = ("toycity-a", "toycity-b", "toycity-c")

@@ -1,6 +1,6 @@
 """A synthetic street video from the toy Cityscapes scenes, so the demo's numbers are reproducible.
 
-Each shot is one toy scene (seg/synthetic/objects.py) painted once, a little larger than the
+Each shot is one toy scene (seg/synthetic/compose.py) painted once, a little larger than the
 frame, in three layers: the static street, the vehicles and the pedestrians. Every frame slides
 the vehicles and the pedestrians sideways at their own speeds, then a camera that dollies
 forward (zooms towards the vanishing point) and pans crops the frame, and fresh sensor noise is
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from seg.synthetic.objects import compose_scene
+from seg.synthetic.compose import compose_scene
 from seg.synthetic.paint import Shape, apply_camera, paint_shapes
 
 VEHICLES = frozenset({"car", "truck", "bus", "train", "motorcycle", "bicycle", "rider", "license plate"})

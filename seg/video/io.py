@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 
 from seg.data.images import IMAGE_SUFFIXES, list_images
-from seg.errors import UserError
+from seg.data.io import read_image
+from seg.errors import ImageReadError, UserError
 from seg.outputs import check_output_file
 
 # Tried in order; a codec the OpenCV build lacks (or that writes nothing) falls through to the next.
@@ -130,9 +131,10 @@ class FolderSource(FrameSource):
             raise VideoInputError(
                 f"The folder {folder} holds no image files ({', '.join(IMAGE_SUFFIXES)}). {_INPUT_HINT}"
             )
-        first = cv2.imread(str(self._files[0]), cv2.IMREAD_COLOR)
-        if first is None:
-            raise VideoInputError(f"The first frame {self._files[0]} cannot be read as an image. Remove or replace it.")
+        try:
+            first = read_image(self._files[0])
+        except ImageReadError as error:
+            raise VideoInputError(f"The first frame cannot be used: {error} Remove or replace it.") from None
         self._first: np.ndarray | None = first
         self.info = SourceInfo(
             "folder", str(folder), float(fps), "a folder has none; --fps", first.shape[:2], len(self._files)
@@ -148,10 +150,11 @@ class FolderSource(FrameSource):
         if self._first is not None:
             frame, self._first = self._first, None
         else:
-            frame = cv2.imread(str(self._files[index]), cv2.IMREAD_COLOR)
-        if frame is None:
-            self._stop(f"frame {index} ({self._files[index].name}) cannot be read as an image", failed=True)
-            return None
+            try:
+                frame = read_image(self._files[index])
+            except ImageReadError as error:
+                self._stop(f"frame {index} ({self._files[index].name}) cannot be read as an image ({error})", True)
+                return None
         if frame.shape[:2] != self.info.frame_size:
             height, width = self.info.frame_size
             self._stop(
@@ -161,7 +164,7 @@ class FolderSource(FrameSource):
             )
             return None
         self.frames_read += 1
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        return frame
 
 
 def open_source(spec: str, fps: float = 30.0) -> FrameSource:

@@ -18,7 +18,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,86 +27,8 @@ from seg.inference.predictor import Predictor
 from seg.video.io import FrameSource, VideoOutput, VideoOutputError
 from seg.video.render import Renderer, RunningFPS
 from seg.video.report import RunReport
+from seg.video.stages import END, Control, Frame, map_stage, read_stage
 from seg.video.temporal import FlickerMeter, ProbabilityEMA
-
-_END = object()  # end-of-stream marker passed down the queues
-_POLL_S = 0.05  # queue waits wake up this often to notice an abort
-
-
-@dataclass
-class _Frame:
-    index: int
-    image: np.ndarray  # RGB uint8 [H, W, 3]
-    data: Any = None  # what the last stage produced: batch, logits, labels or the rendered frame
-
-
-class _Control:
-    """Shared shutdown state: ``stop`` ends reading, ``abort`` makes every stage drop its work."""
-
-    def __init__(self) -> None:
-        self.stop = threading.Event()
-        self.abort = threading.Event()
-        self.errors: list[str] = []
-        self.interrupts = 0
-        self.stopped_by: str = ""
-
-    def fail(self, stage: str, error: BaseException) -> None:
-        self.errors.append(f"{stage} failed on a frame: {type(error).__name__}: {error}")
-        self.stop.set()
-
-    def get(self, inbox: queue.Queue) -> Any:
-        while not self.abort.is_set():
-            try:
-                return inbox.get(timeout=_POLL_S)
-            except queue.Empty:
-                continue
-        return _END
-
-    def put(self, outbox: queue.Queue, item: Any) -> bool:
-        while not self.abort.is_set():
-            try:
-                outbox.put(item, timeout=_POLL_S)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
-def _read_stage(source: FrameSource, outbox: queue.Queue, control: _Control, max_frames: int | None) -> None:
-    try:
-        index = 0
-        while not control.stop.is_set():
-            if max_frames is not None and index >= max_frames:
-                control.stopped_by = control.stopped_by or f"--max-frames {max_frames} reached"
-                break
-            image = source.read()
-            if image is None or not control.put(outbox, _Frame(index, image)):
-                break
-            index += 1
-    except Exception as error:  # a decoder crash must still end the stream cleanly
-        control.fail("reading", error)
-    finally:
-        source.close()
-        control.put(outbox, _END)
-
-
-def _map_stage(
-    name: str, work: Callable[[_Frame], None], inbox: queue.Queue, outbox: queue.Queue, control: _Control
-) -> None:
-    """Apply ``work`` to each frame in order; after a failure, drop frames until the end marker."""
-    failed = False
-    while (frame := control.get(inbox)) is not _END:
-        if failed:
-            continue
-        try:
-            work(frame)
-        except Exception as error:
-            control.fail(name, error)
-            failed = True
-            continue
-        if not control.put(outbox, frame):
-            return
-    control.put(outbox, _END)
 
 
 class VideoPipeline:
@@ -140,16 +61,16 @@ class VideoPipeline:
 
     # ------------------------------------------------------------------ stage work (one thread each)
 
-    def _preprocess(self, frame: _Frame) -> None:
+    def _preprocess(self, frame: Frame) -> None:
         frame.data = self.predictor.preprocess(frame.image)
 
-    def _infer(self, frame: _Frame) -> None:
+    def _infer(self, frame: Frame) -> None:
         start = time.perf_counter()
         frame.data = self.predictor.infer(frame.data)
         self._infer_seconds += time.perf_counter() - start
         self._inferred += 1
 
-    def _postprocess(self, frame: _Frame) -> None:
+    def _postprocess(self, frame: Frame) -> None:
         size = frame.image.shape[:2]
         logits = frame.data
         if self.ema.alpha == 0.0:
@@ -166,7 +87,7 @@ class VideoPipeline:
         self._flicker.update(labels)
         frame.data = labels
 
-    def _render(self, frame: _Frame) -> None:
+    def _render(self, frame: Frame) -> None:
         frame.data = self.renderer(frame.image, frame.data, self._fps.tick())
 
     # ------------------------------------------------------------------ the run
@@ -178,7 +99,7 @@ class VideoPipeline:
         if expected is not None and self.max_frames is not None:
             expected = min(expected, self.max_frames)
         report = RunReport(source=source.info.name, frames_expected=source.info.frame_count, smooth=self.ema.alpha)
-        control = _Control()
+        control = Control()
         queues = [queue.Queue(maxsize=self.queue_size) for _ in range(5)]
         stages = [
             ("preprocessing", self._preprocess),
@@ -188,13 +109,13 @@ class VideoPipeline:
         ]
         threads = [
             threading.Thread(
-                target=_read_stage, args=(source, queues[0], control, self.max_frames), name="read", daemon=True
+                target=read_stage, args=(source, queues[0], control, self.max_frames), name="read", daemon=True
             )
         ]
         for k, (name, work) in enumerate(stages):
             threads.append(
                 threading.Thread(
-                    target=_map_stage, args=(name, work, queues[k], queues[k + 1], control), name=name, daemon=True
+                    target=map_stage, args=(name, work, queues[k], queues[k + 1], control), name=name, daemon=True
                 )
             )
         self._reset()
@@ -217,7 +138,7 @@ class VideoPipeline:
         threads: list[threading.Thread],
         outbox: queue.Queue,
         output: VideoOutput,
-        control: _Control,
+        control: Control,
         report: RunReport,
         expected: int | None,
     ) -> None:
@@ -253,10 +174,10 @@ class VideoPipeline:
         self._infer_seconds, self._inferred = 0.0, 0
 
     def _write_loop(
-        self, inbox: queue.Queue, output: VideoOutput, control: _Control, report: RunReport, bar: tqdm
+        self, inbox: queue.Queue, output: VideoOutput, control: Control, report: RunReport, bar: tqdm
     ) -> None:
         next_index = 0
-        while (frame := control.get(inbox)) is not _END:
+        while (frame := control.get(inbox)) is not END:
             if control.interrupts == 1 and not control.stopped_by:
                 control.stopped_by = "interrupted (Ctrl-C)"
                 bar.write("Ctrl-C: stopped reading; finishing the frames in flight (Ctrl-C again to drop them).")
@@ -276,7 +197,7 @@ class VideoPipeline:
                 control.stopped_by = "stopped from the display window"
                 control.stop.set()
 
-    def _install_sigint(self, control: _Control) -> Any:
+    def _install_sigint(self, control: Control) -> Any:
         """First Ctrl-C: stop reading and drain; second: drop the frames in flight. Main thread only."""
         if threading.current_thread() is not threading.main_thread():
             return None
@@ -289,7 +210,7 @@ class VideoPipeline:
 
         return signal.signal(signal.SIGINT, on_sigint)
 
-    def _fill_report(self, report: RunReport, source: FrameSource, control: _Control) -> None:
+    def _fill_report(self, report: RunReport, source: FrameSource, control: Control) -> None:
         report.frames_read = source.frames_read
         report.frames_inferred = self._inferred
         report.infer_seconds = self._infer_seconds

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from replicas import make_folder_dataset
 
 from seg.config import DataConfig
 from seg.data.cache import DecodedCache
@@ -16,7 +17,6 @@ from seg.data.check import check_split, quick_check
 from seg.data.datasets import build_dataset
 from seg.data.io import truncation
 from seg.errors import DatasetError
-from seg.synthetic.replicas import make_folder_dataset
 
 CLASSES = ("background", "weed", "crop")
 

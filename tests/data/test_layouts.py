@@ -1,5 +1,5 @@
 """Each published layout (ADE20K, Pascal VOC + SBD, CamVid) and the folder format, read from small generated
-replicas (seg.synthetic.replicas): pairing, label encodings, class sets, and the problems they report."""
+replicas (tests/replicas.py): pairing, label encodings, class sets, and the problems they report."""
 
 import dataclasses
 import shutil
@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from replicas import make_ade20k, make_camvid, make_folder_dataset, make_voc
 
 from seg.classes import (
     ADE20K,
@@ -25,7 +26,6 @@ from seg.config import Config, DataConfig, ModelConfig
 from seg.data.datasets import LAYOUTS, build_dataset, scan_split
 from seg.data.voc import prepare_voc_aug
 from seg.errors import DatasetError
-from seg.synthetic.replicas import make_ade20k, make_camvid, make_folder_dataset, make_voc
 
 FOLDER_CLASSES = ("soil", "weed", "crop", "stone")
 

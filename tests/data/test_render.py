@@ -38,7 +38,9 @@ def test_a_strip_never_covers_the_picture_and_has_one_size_for_any_content(place
     out = renderer.overlay(image, _labels())
     assert out.shape[:2] == renderer.output_size((60, 80))
     assert (out.shape[1] > 80) if placement == "beside" else (out.shape[0] > 60)
-    np.testing.assert_array_equal(out[:60, :80], colorize(_labels(), COLORS))  # the picture is untouched
+    expected = colorize(_labels(), COLORS)
+    expected[-1, -1] = 90  # the ignored pixel shows the image
+    np.testing.assert_array_equal(out[:60, :80], expected)  # the picture is untouched
     empty = renderer.overlay(image, np.full((60, 80), 255, dtype=np.uint8))  # no class at all: same size
     assert empty.shape == out.shape
 

@@ -11,7 +11,7 @@ from cityscapesscripts.helpers.labels import name2label
 from cityscapesscripts.preparation.json2labelImg import createLabelImage, json2labelImg
 
 from seg.classes import CLASS_NAMES
-from seg.synthetic.objects import compose_scene
+from seg.synthetic.compose import compose_scene
 from seg.synthetic.paint import paint_shapes, solid
 from seg.synthetic.toy_cityscapes import MARKER_FILE, make_toy_cityscapes, read_toy_marker, render_toy_scene
 

@@ -1,6 +1,7 @@
 """INT8: every MobileNetV3 op quantizes, the quantized model agrees with fp32, and no x86 CPU saturates it."""
 
 import numpy as np
+import pytest
 
 from seg.bench.accuracy import compare_predictions
 from seg.export.quantize import runtime_precision
@@ -11,6 +12,7 @@ from seg.runtimes.factory import load_predictor
 HELD_OUT = 32  # tests/conftest.py's held_out fixture
 
 
+@pytest.mark.slow
 def test_export_tool_reports_int8(small_export):
     assert small_export.int8.is_file()
     log = small_export.log
@@ -18,6 +20,7 @@ def test_export_tool_reports_int8(small_export):
     assert "INT8 vs fp32 on 4 images" in log and "mIoU fp32" in log and "latency at" in log
 
 
+@pytest.mark.slow
 def test_hswish_hardsigmoid_and_se_run_in_int8(small_export):
     int8_ops, float_ops = runtime_precision(small_export.int8)
     # Convs, the h-swish products and SE multiplies, the SE pools: all int8 kernels in ONNX Runtime.
@@ -28,6 +31,7 @@ def test_hswish_hardsigmoid_and_se_run_in_int8(small_export):
     assert float_ops.get("Conv", 0) <= 2
 
 
+@pytest.mark.slow
 def test_int8_agrees_with_fp32_on_toy_images(small_export, held_out):
     config = small_export.config
     fp32 = load_predictor(read_card(small_export.onnx, config), threads=1)
@@ -41,6 +45,7 @@ def test_int8_agrees_with_fp32_on_toy_images(small_export, held_out):
     assert result.miou_reference is not None and result.miou_candidate is not None
 
 
+@pytest.mark.slow
 def test_int8_weights_cannot_saturate_x86_kernels_without_vnni(small_export, held_out):
     """ONNX Runtime's u8s8 kernels on AVX2 / AVX-512 without VNNI add byte-pair products in int16 (VPMADDUBSW):
     the export's 7-bit weights keep every such sum in range, on its own activations, and by arithmetic."""

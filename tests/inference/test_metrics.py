@@ -1,11 +1,12 @@
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from seg.classes import CLASS_NAMES
-from seg.inference.metrics import SegmentationMetric, format_scores_table, scores_to_dict
+from seg.inference.metrics import SegmentationMetric, agreement, format_scores_table, scores_to_dict
 
 
 def _hand_example() -> tuple[torch.Tensor, torch.Tensor]:
@@ -126,3 +127,17 @@ def test_report_with_custom_names() -> None:
     assert scores_to_dict(metric.compute(), class_names=["a", "b"])["per_class_iou"] == {"a": 100.0, "b": None}
     with pytest.raises(ValueError, match="3 class names for 2 classes"):
         scores_to_dict(metric.compute(), class_names=["a", "b", "c"])
+
+
+def test_agreement_counts_pixels_over_all_pairs_so_a_big_image_weighs_more():
+    small_same = (np.zeros((2, 2), np.uint8), np.zeros((2, 2), np.uint8))  # 4 of 4 agree
+    big_half = (np.zeros((4, 4), np.uint8), np.repeat([[0], [1]], 8, axis=0).reshape(4, 4).astype(np.uint8))
+    assert agreement([small_same, big_half]) == pytest.approx((4 + 8) / (4 + 16))  # not the mean (1 + 0.5) / 2
+    assert agreement(iter([(torch.tensor([[1, 2]]), np.array([[1, 3]]))])) == 0.5  # tensors, arrays, generators
+
+
+def test_agreement_refuses_maps_of_different_shapes_and_no_pixels():
+    with pytest.raises(ValueError, match="differ in shape"):
+        agreement([(np.zeros((2, 3)), np.zeros((3, 2)))])
+    with pytest.raises(ValueError, match="at least one pixel"):
+        agreement([])

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from replicas import make_folder_dataset
 from torch.utils.data import DataLoader, Dataset
 
 from seg.cli import message
 from seg.errors import DatasetError
-from seg.synthetic.replicas import make_folder_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDER_CONFIG = str(REPO / "configs" / "lraspp_small_folder.py")
@@ -54,6 +54,7 @@ def trained(folder_root, tmp_path_factory) -> Path:
     return work_dir
 
 
+@pytest.mark.slow
 def test_folder_dataset_trains_and_reports_under_its_own_class_names(trained, folder_root, tmp_path, capsys):
     metrics = json.loads((trained / "metrics.json").read_text())
     assert list(metrics["per_class_iou"]) == list(CLASSES)
@@ -68,6 +69,7 @@ def test_folder_dataset_trains_and_reports_under_its_own_class_names(trained, fo
     assert list(json.loads(out_json.read_text())["per_class_iou"]) == list(CLASSES)
 
 
+@pytest.mark.slow
 def test_worker_errors_reach_the_user_as_their_message(trained, folder_root, tmp_path, capsys):
     root = Path(shutil.copytree(folder_root, tmp_path / "fields"))
     image = sorted((root / "images" / "val").rglob("*.jpg"))[0]

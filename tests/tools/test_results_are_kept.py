@@ -32,6 +32,7 @@ def photos(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_infer_keeps_every_result_skips_bad_images_and_never_overwrites(trained, photos, tmp_path, capsys):
     checkpoint = str(trained / "checkpoints" / "best.ckpt")
     out = tmp_path / "out"
@@ -55,6 +56,7 @@ def test_infer_keeps_every_result_skips_bad_images_and_never_overwrites(trained,
     assert (out / "frame_mask.png").is_file() and (out / "a" / "frame_mask.png").read_bytes() == first
 
 
+@pytest.mark.slow
 def test_an_output_that_cannot_be_written_fails_before_any_work(trained, photos, tmp_path, capsys):
     checkpoint = str(trained / "checkpoints" / "best.ckpt")
     (tmp_path / "file").write_text("x")
@@ -71,6 +73,7 @@ def test_an_output_that_cannot_be_written_fails_before_any_work(trained, photos,
     assert (tmp_path / "m.onnx").read_bytes() == b"an earlier export"
 
 
+@pytest.mark.slow
 def test_a_checkpoint_alone_is_evaluated_as_under_its_config(trained, tmp_path, capsys):
     checkpoint = str(trained / "checkpoints" / "last.ckpt")
     assert run("test", checkpoint, "--no-progress", "--json", str(tmp_path / "alone.json")) == 0
@@ -80,6 +83,7 @@ def test_a_checkpoint_alone_is_evaluated_as_under_its_config(trained, tmp_path, 
     capsys.readouterr()
 
 
+@pytest.mark.slow
 def test_a_config_or_override_that_changes_the_network_is_refused_unless_allowed(trained, photos, tmp_path, capsys):
     checkpoint = str(trained / "checkpoints" / "best.ckpt")
     image = str(photos / "a" / "frame.png")
@@ -94,6 +98,7 @@ def test_a_config_or_override_that_changes_the_network_is_refused_unless_allowed
     assert "Drop the --set overrides of model.output_stride" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_training_keeps_an_earlier_run_unless_told_and_checks_its_work_dir(trained, toy_root, tmp_path, capsys):
     before = (trained / "checkpoints" / "best.ckpt").stat().st_mtime_ns
     args = ["--no-progress", "--set", f"data.root={toy_root}", *TINY]

@@ -15,6 +15,7 @@ from seg.inference.cityscapes_eval import evaluate_official
 from .conftest import REPO, TINY, TOY_CONFIG, run
 
 
+@pytest.mark.slow
 def test_train_tool_writes_metrics_and_test_tool_matches_official_evaluator(trained, toy_root, tmp_path, capsys):
     metrics = json.loads((trained / "metrics.json").read_text())
     assert metrics["step"] == 4
@@ -43,6 +44,7 @@ def test_train_tool_writes_metrics_and_test_tool_matches_official_evaluator(trai
             assert official["per_class_iou"][name] == pytest.approx(iou, abs=0.01)
 
 
+@pytest.mark.slow
 def test_infer_writes_palette_masks_and_overlays(trained, toy_root, tmp_path):
     val = toy_root / "leftImg8bit" / "val"
     code = run(
@@ -60,6 +62,7 @@ def test_infer_writes_palette_masks_and_overlays(trained, toy_root, tmp_path):
     assert {tuple(c) for c in np.unique(mask.reshape(-1, 3), axis=0)} <= {tuple(c) for c in PALETTE}
 
 
+@pytest.mark.slow
 def test_a_checkpoint_under_another_architecture_is_refused_with_the_fix_first(trained, capsys):
     code = run(
         "test",

@@ -15,6 +15,7 @@ import pytest
 import torch
 from support import TINY_RUN
 
+from seg.classes import dataset_classes
 from seg.config import ConfigError, load_config
 from seg.errors import UserError
 from seg.inference.card import read_card
@@ -52,6 +53,7 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_short_run_writes_work_dir_layout(finished_run):
     config, work_dir, metrics = finished_run
     assert (work_dir / "checkpoints" / "last.ckpt").is_file()
@@ -74,6 +76,7 @@ def test_short_run_writes_work_dir_layout(finished_run):
     load_weights(build_model(config.model), work_dir / "checkpoints" / "best.ckpt")
 
 
+@pytest.mark.slow
 def test_final_validation_matches_evaluate_on_last_checkpoint(finished_run):
     config, work_dir, metrics = finished_run
     card = read_card(work_dir / "checkpoints" / "last.ckpt")
@@ -81,6 +84,7 @@ def test_final_validation_matches_evaluate_on_last_checkpoint(finished_run):
     assert abs(100 * float(result.scores.miou) - metrics["mIoU"]) < 1e-3
 
 
+@pytest.mark.slow
 def test_resume_continues_from_saved_step(finished_run, tmp_path):
     config, work_dir, _ = finished_run
     work_dir = _copy_run(work_dir, tmp_path)
@@ -95,6 +99,7 @@ def test_resume_continues_from_saved_step(finished_run, tmp_path):
     assert first_lr == pytest.approx(config.optim.lr * (1 - 4 / 6) ** 0.9)
 
 
+@pytest.mark.slow
 def test_resuming_a_finished_run_only_validates(finished_run, tmp_path):
     config, work_dir, metrics = finished_run
     work_dir = _copy_run(work_dir, tmp_path)
@@ -103,7 +108,7 @@ def test_resuming_a_finished_run_only_validates(finished_run, tmp_path):
     assert again["mIoU"] == pytest.approx(metrics["mIoU"], abs=1e-3)
 
 
-def test_resume_auto_without_checkpoint_starts_fresh_and_bad_path_is_an_error(finished_run, tmp_path):
+def test_resume_auto_without_checkpoint_starts_fresh_and_bad_path_is_an_error(tmp_path):
     from seg.models import CheckpointError
     from seg.train.checkpointing import resolve_resume
 
@@ -113,6 +118,7 @@ def test_resume_auto_without_checkpoint_starts_fresh_and_bad_path_is_an_error(fi
         resolve_resume(str(tmp_path / "missing.ckpt"), tmp_path)
 
 
+@pytest.mark.slow
 def test_resume_with_another_model_is_refused(finished_run, tmp_path):
     config, work_dir, _ = finished_run
     other = tiny_config(Path(config.data.root), "model.head_channels=16")
@@ -120,6 +126,7 @@ def test_resume_with_another_model_is_refused(finished_run, tmp_path):
         train(other, work_dir=_copy_run(work_dir, tmp_path), resume="auto", progress=False)
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_with_message_and_leaves_best_untouched(finished_run, tmp_path, monkeypatch):
     config, work_dir, _ = finished_run
     work_dir = _copy_run(work_dir, tmp_path)
@@ -158,10 +165,18 @@ def test_bad_training_settings_fail_before_training(tmp_path, override, message)
 
 
 @pytest.mark.parametrize("path", sorted(TOY_CONFIG.parent.glob("*.py")), ids=lambda path: path.name)
-def test_shipped_configs_pass_the_training_checks(path, tmp_path):
+def test_shipped_configs_pass_the_training_checks_with_their_dataset_classes(path, tmp_path):
     (tmp_path / "classes.txt").write_text("background\nobject\n")  # the folder format's configs read the classes
     overrides = [f"data.root={tmp_path}"] if "folder" in path.name else []
-    validate_training_config(load_config(path, overrides))
+    config = load_config(path, overrides)
+    checked = validate_training_config(config)
+    # load_config resolved the classes already: the check passes and changes nothing, and the model predicts
+    # exactly the dataset's classes (two for the folder set written above).
+    assert checked == config
+    names = dataset_classes(checked.data).names
+    assert checked.model.num_classes == len(names) > 1
+    if "folder" in path.name:
+        assert names == ("background", "object")
 
 
 def test_the_progress_bar_is_tqdm_and_never_counts_epochs_to_minus_two(tmp_path):

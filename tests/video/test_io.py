@@ -26,6 +26,17 @@ def test_folder_is_read_in_name_order_at_the_given_fps(tmp_path: Path):
     assert source.read() is None and source.stop_reason == "end of the folder" and not source.failed
 
 
+def test_a_truncated_frame_in_a_folder_stops_the_source_with_the_readers_reason(tmp_path: Path):
+    # A JPEG cut short decodes grey-filled in OpenCV; the one image reader catches it from its end marker.
+    for index in range(3):
+        cv2.imwrite(str(tmp_path / f"frame_{index:03d}.jpg"), np.full((8, 12, 3), 80, dtype=np.uint8))
+    broken = tmp_path / "frame_001.jpg"
+    broken.write_bytes(broken.read_bytes()[:-40])
+    source = open_source(str(tmp_path), fps=10.0)
+    assert _drain(source) == 1 and source.failed
+    assert "frame 1 (frame_001.jpg)" in source.stop_reason and "truncated" in source.stop_reason
+
+
 def test_truncated_video_is_read_up_to_the_break(tmp_path: Path):
     data = write_video(tmp_path / "full.avi", 20).read_bytes()
     cut = tmp_path / "cut.avi"

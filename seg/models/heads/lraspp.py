@@ -52,11 +52,6 @@ def local_pool(high: torch.Tensor, pool: GatePool) -> torch.Tensor:
     return rows @ (high @ cols.transpose(0, 1))
 
 
-def paper_pool(high: torch.Tensor) -> torch.Tensor:
-    """Fig. 10's pool: :func:`local_pool` with a 49x49 kernel and stride (16, 20)."""
-    return local_pool(high, PAPER_POOL)
-
-
 def _window_weights(size: int, kernel: int, stride: int, like: torch.Tensor) -> torch.Tensor:
     """[windows, size] matrix whose row i averages positions [i * stride, i * stride + kernel) along one axis."""
     kernel = torch.sym_min(kernel, size)

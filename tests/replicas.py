@@ -1,7 +1,7 @@
 """Small generated copies of the published dataset layouts (ADE20K, Pascal VOC with SBD, CamVid) and of the
 folder format, for tests and for trying the tools without downloading anything.
 
-The content is simple on purpose (the toy Cityscapes set in ``toy_cityscapes`` is the one with realistic
+The content is simple on purpose (the toy Cityscapes set of ``seg.synthetic.toy_cityscapes`` is the one with realistic
 scenes): a background class and a few ellipses and rectangles of other classes, each class painted in its
 own colour with noise, so a network can learn it. What is exact is the layout: folder and file names, file
 formats (JPEG images, 8-bit and palette PNG labels, SBD's .mat files) and label encodings (ADE20K's 0 =
