@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("seg.inference",),
     ("seg.runtimes",),
     ("seg.export",),
-    ("seg.bench", "seg.video"),
+    ("seg.bench", "seg.video", "seg.batch"),
     ("seg.train",),
 )
 # ``seg/__init__.py``, the public front door, re-exports the config loader and (lazily) ``build_model``.
