@@ -40,7 +40,7 @@ class TinyModel:
     weights: Path
 
     def argv(self) -> list[str]:
-        """The [CONFIG] MODEL --set ... arguments every tool takes."""
+        """[CONFIG] MODEL --set ...: a tool's arguments for this model (options may follow, not positionals)."""
         return [str(self.config), str(self.weights), "--set", *self.overrides]
 
 
@@ -78,7 +78,7 @@ class RunningApp:
         return self.log.read_text(errors="replace")
 
 
-def start_app(model: TinyModel, folder: Path, *extra: str, timeout: float = 180.0) -> RunningApp:
+def launch_app(model: TinyModel, folder: Path, *extra: str, timeout: float = 180.0) -> RunningApp:
     """tools/app.py in a subprocess on a free loopback port; returns once the page answers."""
     port = free_port()
     log = folder / f"app_{port}.log"
@@ -120,9 +120,23 @@ def gradio_extra() -> None:
 
 @pytest.fixture(scope="session")
 def app(gradio_extra, tiny_model: TinyModel, tmp_path_factory: pytest.TempPathFactory):
-    running = start_app(tiny_model, tmp_path_factory.mktemp("app"))
+    running = launch_app(tiny_model, tmp_path_factory.mktemp("app"))
     yield running
     stop_app(running)
+
+
+@pytest.fixture
+def start_app(gradio_extra, tiny_model: TinyModel, tmp_path: Path):
+    """Start another server with extra options (``start_app("--max-megapixels", "0.01")``); stopped after the test."""
+    started: list[RunningApp] = []
+
+    def start(*extra: str) -> RunningApp:
+        started.append(launch_app(tiny_model, tmp_path, *extra))
+        return started[-1]
+
+    yield start
+    for running in started:
+        stop_app(running)
 
 
 def chromium_path() -> str | None:
