@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from seg.data.errors import DatasetError, ImageReadError
 from seg.data.io import header_size, read_image
@@ -50,6 +51,10 @@ def read_upload(path: str | Path | None, limits: UploadLimits) -> np.ndarray:
         raise UploadError(f"{name} is larger than {limits.max_file_mb} MB, the limit of this demo.")
     try:
         height, width = header_size(path)
+    except Image.DecompressionBombError:  # Pillow's own cap (over ~179 megapixels), before ours is asked
+        raise UploadError(
+            f"{name} is far larger than {limits.max_megapixels:g} megapixels, the limit of this demo; send a smaller one."
+        ) from None
     except DatasetError:
         raise UploadError(f"{name} is not an image this demo can read (send a PNG, JPEG, BMP, TIFF or WebP).") from None
     if height * width > limits.max_megapixels * 1e6:
