@@ -8,7 +8,6 @@ waiting; the page says when the queue is full) instead of failing, and the model
 from __future__ import annotations
 
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +173,7 @@ def _webcam_tab(segmenter: Segmenter) -> None:
 
 
 def serve(demo: gr.Blocks, options: ServerOptions, limits: UploadLimits, allowed: list[Path]) -> None:
-    """Start the server and block until it is stopped (Ctrl-C)."""
+    """Start the server; returns when it is stopped (Ctrl-C)."""
     demo.queue(default_concurrency_limit=options.concurrency, max_size=options.queue_size)
     demo.launch(
         server_name=options.host,
@@ -186,5 +185,3 @@ def serve(demo: gr.Blocks, options: ServerOptions, limits: UploadLimits, allowed
         share=False,
         css=CSS,
     )
-    while True:  # launch returns in some environments (e.g. under a notebook); keep serving
-        time.sleep(3600)
