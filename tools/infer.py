@@ -5,8 +5,9 @@ python tools/infer.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt datasets/
 python tools/infer.py model.onnx photos/ IMG_0001.jpg      # ONNX Runtime, same pre- and postprocessing
 python tools/infer.py configs/lraspp_small_toy.py best.ckpt photos/ --legend below --overwrite
 
-For each image it writes NAME_mask.png (the class colours) and NAME_overlay.png (the colours blended
-over the image) under --output-dir, where NAME keeps the image's path relative to the inputs
+For each image it writes NAME_mask.png (the class colours), NAME_overlay.png (the colours blended
+over the image) and NAME_labels.png (the label map: a single-channel 8-bit PNG whose pixel values are
+the class ids, the file the web demo tools/app.py downloads too) under --output-dir, where NAME keeps the image's path relative to the inputs
 (a/frame.png and b/frame.png give a/frame_* and b/frame_*), so no output replaces another. Outputs
 that already exist are refused unless --overwrite. The legend lists the classes present, largest
 first, in a strip beside the picture (--legend below|inside|none). Colours and names are the
@@ -38,11 +39,11 @@ from seg.cli import (
 from seg.data.render import LEGEND_PLACEMENTS
 from seg.outputs import OutputError, check_output_dir, existing
 
-OUTPUT_KINDS = ("mask", "overlay")
+OUTPUT_KINDS = ("mask", "overlay", "labels")
 
 
 def output_paths(out_dir: Path, name: Path) -> dict[str, Path]:
-    """Where an image named ``name`` (its unique relative name, no suffix) has its mask and overlay written."""
+    """Where an image named ``name`` (its unique relative name, no suffix) has its mask, overlay and label map written."""
     return {kind: out_dir / name.parent / f"{name.name}_{kind}.png" for kind in OUTPUT_KINDS}
 
 
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_override_argument(parser)
     add_model_mismatch_argument(parser)
     parser.add_argument(
-        "--output-dir", default="outputs/infer", help="where masks and overlays go (default: %(default)s)"
+        "--output-dir", default="outputs/infer", help="where masks, overlays and label maps go (default: %(default)s)"
     )
     add_overwrite_argument(parser)
     parser.add_argument("--alpha", type=float, default=0.5, help="mask opacity in the overlay (default: %(default)s)")
@@ -87,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from seg.classes import CITYSCAPES
     from seg.data.images import ImageReadError, list_images, read_image
+    from seg.data.label_png import write_label_png
     from seg.data.render import SegmentationRenderer
     from seg.inference.card import read_card
     from seg.runtimes.factory import load_predictor
@@ -124,8 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             paths[kind].parent.mkdir(parents=True, exist_ok=True)
             if not cv2.imwrite(str(paths[kind]), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR)):
                 raise OutputError(f"Cannot write {paths[kind]} (the disk may be full); {written} images were done.")
+        write_label_png(paths["labels"], labels)
         written += 1
-    print(f"wrote the masks and overlays of {written} of {count(len(images), 'image')} to {out_dir}")
+    print(f"wrote the masks, overlays and label maps of {written} of {count(len(images), 'image')} to {out_dir}")
     if skipped:
         print(f"skipped {count(len(skipped), 'image')} (nothing written for them):", file=sys.stderr)
         for line in skipped:

@@ -10,8 +10,8 @@ it must describe the same network (--allow-model-mismatch to run it otherwise); 
 
 The output keeps the input's frame size and frame rate (a folder of frames has none: --fps, 30 by
 default); with --side-by-side it is twice as wide, and a legend strip (--legend beside or below) makes
-it wider or taller. The legend lists the classes present, largest first (at most a few rows inside
-the frame; --legend none for no legend). Decoding, preprocessing, inference,
+it wider or taller. The legend lists the classes present in class-id order, the same order on every
+frame (at most a few rows inside the frame; --legend none for no legend). Decoding, preprocessing, inference,
 postprocessing, drawing and encoding run in overlapping threads. The report at the end gives
 frames read and written, model FPS (time inside Predictor.infer), end-to-end FPS, the flicker
 (mean fraction of pixels whose label changes between frames) and where and why it stopped.
@@ -82,7 +82,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--legend",
         choices=LEGEND_PLACEMENTS,
         default="inside",
-        help="the classes present, largest first: inside the frame (a few rows, top right; default), in a strip "
+        help="the classes present, in class-id order: inside the frame (a few rows, top right; default), in a strip "
         "beside or below it (a larger video), or none",
     )
     parser.add_argument("--opacity", type=float, default=0.5, help="overlay opacity in [0, 1] (default 0.5)")

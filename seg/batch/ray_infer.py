@@ -3,7 +3,7 @@ one Predictor (loaded once per actor, from any model file ``seg.runtimes.factory
 
 Each worker reads an image (local disk or any pyarrow file system), decodes it as ``seg.data.images.read_image``
 does, segments it and writes, next to the names tools/infer.py gives (``NAME_mask.png``, ``NAME_overlay.png``),
-``NAME_labels.png``: the class ids as a single-channel PNG (``seg.data.labelmap_png``). One row per image comes
+``NAME_labels.png``: the class ids as a single-channel PNG (``seg.data.label_png``). One row per image comes
 back to the driver, which writes ``images.parquet`` (``seg.batch.table``).
 
 An image is complete when every output the job asks for exists; each file is written under a temporary name and
@@ -131,7 +131,7 @@ class SegmentBatch:
     def write(self, name: str, rgb: np.ndarray, labels: np.ndarray) -> None:
         import cv2
 
-        from seg.data.labelmap_png import encode_label_png
+        from seg.data.label_png import encode_label_png
         from seg.outputs import OutputError
 
         files = output_files(self.output_root, name, self.job.kinds)

@@ -4,7 +4,9 @@ The one renderer for every tool that draws predictions (tools/infer.py, the vide
 It knows nothing of Cityscapes: it takes the class names and a [C, 3] uint8 RGB palette, so a
 model trained on any dataset draws with its own classes (``Predictor.classes``).
 
-The legend lists the classes present, largest area first, as colour swatches with a light border
+The legend lists the classes present, largest area first (``legend_order="area"``, for a still
+image) or by class id (``"class"``, for video: a frame's largest class changes from frame to frame,
+and a legend that reorders with it flickers), as colour swatches with a light border
 (a dark class such as Cityscapes' truck or building stays visible on the dark legend background)
 and names. It goes where the user asks: ``beside`` the picture (a strip on the right), ``below`` it
 (a strip under it, several columns), ``inside`` (a box in the top-right corner, capped at a few
@@ -23,6 +25,8 @@ import cv2
 import numpy as np
 
 LEGEND_PLACEMENTS = ("beside", "below", "inside", "none")
+# "area": largest first (a still image); "class": by class id, one order for every frame of a video.
+LEGEND_ORDERS = ("area", "class")
 # A class enters the legend when it covers at least this fraction of the picture: a handful of
 # stray pixels would otherwise list nearly every class on every frame.
 LEGEND_MIN_FRACTION = 0.001
@@ -170,9 +174,13 @@ class SegmentationRenderer:
         side_by_side: bool = False,
         legend: str = "beside",
         min_fraction: float = LEGEND_MIN_FRACTION,
+        legend_order: str = "area",
     ) -> None:
         if not 0.0 <= opacity <= 1.0:
             raise ValueError(f"Overlay opacity must be in [0, 1]; got {opacity}.")
+        if legend_order not in LEGEND_ORDERS:
+            raise ValueError(f"Legend order {legend_order!r} is not one of {', '.join(LEGEND_ORDERS)}.")
+        self.legend_order = legend_order
         self.palette = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
         self.legend = Legend(names, self.palette, legend)
         self.opacity = opacity
@@ -185,8 +193,9 @@ class SegmentationRenderer:
         return self.legend.canvas_size((height, 2 * width if self.side_by_side else width))
 
     def classes(self, labels: np.ndarray) -> list[int]:
-        """The classes the legend lists for ``labels``: present, largest first."""
-        return classes_by_area(labels, len(self.legend.names), self.min_fraction)
+        """The classes the legend lists for ``labels``: present, largest first (or by class id)."""
+        present = classes_by_area(labels, len(self.legend.names), self.min_fraction)
+        return sorted(present) if self.legend_order == "class" else present
 
     def mask(self, labels: np.ndarray) -> np.ndarray:
         """The palette image of ``labels`` with its legend."""

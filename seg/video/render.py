@@ -48,7 +48,10 @@ class RunningFPS:
 class Renderer(SegmentationRenderer):
     """Turns (frame, labels) into the output frame: the overlay (or original | segmentation) with the legend
     (``legend``: inside the frame by default, capped to a few rows; ``beside`` / ``below`` as a strip that makes
-    the video larger; ``none``) and the running FPS. ``names`` and ``palette`` default to Cityscapes'."""
+    the video larger; ``none``) and the running FPS. ``names`` and ``palette`` default to Cityscapes'.
+
+    The legend lists the classes present in class-id order, not largest first: areas cross from frame to
+    frame (a car passes, the road shrinks), and a legend ordered by them would reorder while one watches."""
 
     def __init__(
         self,
@@ -58,7 +61,9 @@ class Renderer(SegmentationRenderer):
         names: Sequence[str] = CLASS_NAMES,
         palette: np.ndarray = PALETTE,
     ) -> None:
-        super().__init__(names, palette, opacity=opacity, side_by_side=side_by_side, legend=legend)
+        super().__init__(
+            names, palette, opacity=opacity, side_by_side=side_by_side, legend=legend, legend_order="class"
+        )
 
     def __call__(self, image: np.ndarray, labels: np.ndarray, fps: float | None = None) -> np.ndarray:
         canvas = self.overlay(image, labels)

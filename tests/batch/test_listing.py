@@ -13,7 +13,7 @@ pytest.importorskip("pyarrow")  # comes with the .[ray] extra
 from seg.batch.listing import list_inputs  # noqa: E402
 from seg.data.images import list_images  # noqa: E402
 from seg.data.io import decode_label  # noqa: E402
-from seg.data.labelmap_png import encode_label_png, write_label_png  # noqa: E402
+from seg.data.label_png import encode_label_png, write_label_png  # noqa: E402
 from seg.errors import UserError  # noqa: E402
 
 

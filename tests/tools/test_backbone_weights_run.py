@@ -13,8 +13,7 @@ import torchvision
 from seg.config import load_config
 from seg.synthetic.toy_cityscapes import make_toy_cityscapes
 from seg.train.module import SegmentationModule
-
-from .conftest import TINY, TOY_CONFIG, load_tool, run
+from tools.conftest import TINY, TOY_CONFIG, load_tool, run
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from .conftest import REPO, TINY, TOY_CONFIG, run
+from tools.conftest import REPO, TINY, TOY_CONFIG, run
 
 
 def _photo(path: Path, seed: int) -> Path:
@@ -41,9 +41,9 @@ def test_infer_keeps_every_result_skips_bad_images_and_never_overwrites(trained,
     captured = capsys.readouterr()
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
     assert written == [
-        f"{name}_{kind}.png" for name in ("a/frame", "b/frame", "b/last") for kind in ("mask", "overlay")
+        f"{name}_{kind}.png" for name in ("a/frame", "b/frame", "b/last") for kind in ("labels", "mask", "overlay")
     ]
-    assert "wrote the masks and overlays of 3 of 4 images" in captured.out
+    assert "wrote the masks, overlays and label maps of 3 of 4 images" in captured.out
     assert "skipped 1 image" in captured.err and "broken.png: not a valid image file" in captured.err
     assert "zip" not in captured.err
     # The default legend is a strip beside the picture: the outputs are wider than the 80-pixel image.
@@ -51,7 +51,7 @@ def test_infer_keeps_every_result_skips_bad_images_and_never_overwrites(trained,
     first = (out / "a" / "frame_mask.png").read_bytes()
     # The same run again would replace them: refused, before any image, unless --overwrite.
     assert run("infer", checkpoint, *inputs, "--output-dir", str(out)) == 2
-    assert "6 output files already exist" in capsys.readouterr().err
+    assert "9 output files already exist" in capsys.readouterr().err
     assert run("infer", checkpoint, str(photos / "a"), "--output-dir", str(out), "--overwrite") == 0
     assert (out / "frame_mask.png").is_file() and (out / "a" / "frame_mask.png").read_bytes() == first
 

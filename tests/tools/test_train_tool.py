@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from seg.classes import PALETTE
+from seg.data.io import decode_label
 from seg.inference.cityscapes_eval import evaluate_official
-
-from .conftest import REPO, TINY, TOY_CONFIG, run
+from tools.conftest import REPO, TINY, TOY_CONFIG, run
 
 
 @pytest.mark.slow
@@ -54,12 +54,15 @@ def test_infer_writes_palette_masks_and_overlays(trained, toy_root, tmp_path):
     assert code == 0
     images = sorted(val.rglob("*.png"))
     # Names keep the path relative to the input folder: <city>/<stem>_mask.png.
-    expected = {f"{p.parent.name}/{p.stem}_{kind}.png" for p in images for kind in ("mask", "overlay")}
+    expected = {f"{p.parent.name}/{p.stem}_{kind}.png" for p in images for kind in ("mask", "overlay", "labels")}
     assert {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.png")} == expected
     mask_path = tmp_path / images[0].parent.name / f"{images[0].stem}_mask.png"
     mask = np.asarray(Image.open(mask_path).convert("RGB"))
     assert mask.shape[:2] == (64, 128)  # --legend none: the mask alone, at the image's size
     assert {tuple(c) for c in np.unique(mask.reshape(-1, 3), axis=0)} <= {tuple(c) for c in PALETTE}
+    # The label map file: one channel of class ids, whose colours are the mask.
+    labels = decode_label(mask_path.with_name(f"{images[0].stem}_labels.png"))
+    np.testing.assert_array_equal(np.asarray(PALETTE)[labels], mask)
 
 
 @pytest.mark.slow
