@@ -1,4 +1,4 @@
-"""Image in, label map out: today's path (full-resolution logits, then argmax) against the fast label maps.
+"""Image in, label map out: the exact path (full-resolution logits, then argmax) against the fast label maps.
 
 python tools/benchmark_labels.py configs/lraspp_large_cityscapes.py --input-size 512 1024 --threads 2
 python tools/benchmark_labels.py work_dirs/lraspp_small_toy/checkpoints/best.ckpt --images datasets/toy_cityscapes/leftImg8bit/val
@@ -12,27 +12,37 @@ Without a checkpoint the weights are random with BatchNorm statistics settled (s
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import MODEL_HELP, add_override_argument, run_tool, split_config
+from seg.cli import (
+    add_input_size_argument,
+    add_model_arguments,
+    add_threads_argument,
+    model_positionals,
+    positive_int,
+    read_model_card,
+    run_tool,
+    tool_parser,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", nargs="+", metavar="[CONFIG] [CHECKPOINT]", help=MODEL_HELP)
-    add_override_argument(parser)
-    parser.add_argument("--input-size", nargs=2, type=int, default=(512, 1024), metavar=("H", "W"))
-    parser.add_argument("--threads", type=int, default=2, help="intra-op threads (default: %(default)s)")
-    parser.add_argument("--iters", type=int, default=10, help="timed calls per path (default: %(default)s)")
+    parser = tool_parser(__doc__)
+    add_model_arguments(parser, "[CONFIG] [CHECKPOINT]")
+    add_input_size_argument(parser, (512, 1024), minimum=32)
+    add_threads_argument(parser, 2)
+    parser.add_argument("--iters", type=positive_int, default=10, help="timed calls per path (default: %(default)s)")
     parser.add_argument("--images", help="a folder of images for the agreement (default: random images)")
-    parser.add_argument("--agreement-images", type=int, default=20, help="images for the agreement (default: 20)")
+    parser.add_argument(
+        "--agreement-images", type=positive_int, default=20, help="images for the agreement (default: 20)"
+    )
     args = parser.parse_intermixed_args(argv)
-    config_path, rest = split_config(args.model)
+    # nargs="+": a config, a checkpoint or both.
+    config_path, rest = model_positionals(parser, args.items, 0, 1, "[CONFIG.py] [CHECKPOINT]")
     checkpoint = rest[0] if rest else None
 
     import cv2  # heavy imports after the arguments are checked
@@ -42,14 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from seg.data.images import list_images, read_image
     from seg.data.samples import random_images
     from seg.export.onnx import export_onnx
-    from seg.inference.card import read_card
     from seg.inference.labelmap import LowResolutionLogits
     from seg.models import build_model
     from seg.runtimes.factory import load_predictor
     from seg.synthetic.weights import settle_batchnorm
 
-    card = read_card(checkpoint, config_path, args.overrides)
-    size = (args.input_size[0], args.input_size[1])
+    card = read_model_card(checkpoint, config_path, args.overrides, args.allow_model_mismatch)
+    size = args.input_size
     model = build_model(card.config.model)
     if card.state_dict is not None:
         model.load_state_dict(card.state_dict)
