@@ -36,6 +36,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seg.cli import (
     MODEL_HELP,
@@ -53,6 +54,10 @@ from seg.config import ConfigError
 from seg.errors import ExportError
 from seg.outputs import check_output_file
 from seg.runtimes.backends import DEFAULT_OPSET, FORMATS, RUNTIME_SUFFIXES
+
+if TYPE_CHECKING:
+    from seg.config import Config
+    from seg.export.job import Exported
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def quantize(args: argparse.Namespace, config, exported) -> None:
+def quantize(args: argparse.Namespace, config: Config, exported: Exported) -> None:
     """--int8: the INT8 file (seg.export.job), then its agreement with the float one (and, for ONNX, the speed
     ratio) on images the calibration did not use (seg.bench.accuracy)."""
     from seg.bench.accuracy import compare_predictions, speed_ratio
