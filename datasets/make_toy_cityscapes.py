@@ -5,16 +5,15 @@ python datasets/make_toy_cityscapes.py --root datasets/toy_cityscapes --train 40
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
-from seg.cli import run_tool
+from seg.cli import run_tool, tool_parser
 from seg.config import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = tool_parser(__doc__.splitlines()[0])
     parser.add_argument(
         "--root", default="datasets/toy_cityscapes", help="output folder (default: datasets/toy_cityscapes)"
     )

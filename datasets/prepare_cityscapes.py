@@ -5,14 +5,13 @@ python datasets/prepare_cityscapes.py [ROOT]      # ROOT defaults to datasets/ci
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from seg.cli import run_tool
+from seg.cli import run_tool, tool_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = tool_parser(__doc__.splitlines()[0])
     parser.add_argument(
         "root",
         nargs="?",

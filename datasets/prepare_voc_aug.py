@@ -8,14 +8,13 @@ says where to get both.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from seg.cli import run_tool
+from seg.cli import run_tool, tool_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("--voc", default="datasets/VOCdevkit/VOC2012", help="the VOC2012 folder (default: %(default)s)")
     parser.add_argument("--sbd", required=True, help="SBD's benchmark_RELEASE folder (or its dataset/ folder)")
     args = parser.parse_args(argv)

@@ -20,29 +20,30 @@ or on random images.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shlex
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from seg.cli import add_override_argument, add_overwrite_argument, run_tool
+from seg.cli import (
+    add_input_size_argument,
+    add_override_argument,
+    add_overwrite_argument,
+    add_report_arguments,
+    add_threads_argument,
+    at_least,
+    check_report_outputs,
+    positive_int,
+    run_tool,
+    tool_parser,
+    write_report,
+)
 from seg.config import ConfigError
-from seg.outputs import check_output_file
 from seg.runtimes.backends import BACKENDS, REFERENCES
 
 
-def parse_sizes(values: Sequence[int]) -> list[tuple[int, int]]:
-    if len(values) % 2 or not values or min(values) < 32:
-        raise ConfigError(
-            f"--input-size takes pairs H W of at least 32 each (e.g. 512 1024 1024 2048); got {list(values)}."
-        )
-    return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument(
         "configs",
         nargs="+",
@@ -50,9 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="config files or checkpoints (their stored config; MODEL@key=value,... for overrides)",
     )
     add_override_argument(parser)
-    parser.add_argument(
-        "--input-size", nargs="+", type=int, default=[512, 1024], metavar="H W", help="one or more H W pairs"
-    )
+    add_input_size_argument(parser, (512, 1024), minimum=32, pairs=True)
     parser.add_argument(
         "--output-strides", nargs="+", type=int, help="sweep model.output_stride (default: each config's own)"
     )
@@ -65,19 +64,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--references", nargs="*", default=["stock"], choices=REFERENCES, help="torchvision reference rows"
     )
-    parser.add_argument(
-        "--threads", type=int, help="intra-op threads for PyTorch and ONNX Runtime (default: all cores)"
-    )
-    parser.add_argument("--batch", type=int, default=1)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--iters", type=int, default=10)
+    add_threads_argument(parser, help="intra-op threads for PyTorch and ONNX Runtime (default: all cores)")
+    parser.add_argument("--batch", type=positive_int, default=1)
+    parser.add_argument("--warmup", type=at_least(0), default=3)
+    parser.add_argument("--iters", type=positive_int, default=10)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (PyTorch backends; ONNX Runtime runs on the CPU)")
     parser.add_argument(
         "--calibration", metavar="DIR_OR_CONFIG", help="INT8 calibration images (default: random images)"
     )
-    parser.add_argument("--json", help="write the report as JSON")
-    parser.add_argument("--markdown", help="write the report as a markdown table")
-    parser.add_argument("--plot", help="write a PNG of latency against output stride and input size")
+    add_report_arguments(
+        parser,
+        json="write the report as JSON",
+        markdown="write the report as a markdown table",
+        plot="write a PNG of latency against output stride and input size",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="add ONNX Runtime's per-op-type kernel times to ONNX rows"
     )
@@ -106,19 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    if args.batch < 1 or args.iters < 1 or args.warmup < 0:
-        raise ConfigError(
-            f"--batch and --iters must be >= 1 and --warmup >= 0; got {args.batch}, {args.iters}, {args.warmup}."
-        )
     if args.device != "cpu" and any(BACKENDS[b].runtime != "torch" for b in args.backends):
         raise ConfigError(
             f"--device {args.device}: the onnxruntime, LiteRT and ExecuTorch backends run on the CPU here; benchmark "
             "them with --device cpu."
         )
-    sizes = parse_sizes(args.input_size)
-    for option in ("json", "markdown", "plot"):
-        if getattr(args, option):
-            check_output_file(getattr(args, option), f"--{option}", args.overwrite)
+    sizes = args.input_size
+    check_report_outputs(args)
     # Heavy imports after the arguments and outputs are checked.
     from seg.bench.report import benchmark_markdown, plot_benchmark
     from seg.bench.sweep import parse_entries, run_sweep, with_distinct_names
@@ -165,11 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     markdown = benchmark_markdown(report, command)
     print(markdown)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+        write_report(args.json, json.dumps(report, indent=2) + "\n")
     if args.markdown:
-        Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.markdown).write_text(markdown)
+        write_report(args.markdown, markdown)
     if args.plot:
         plot_benchmark(report, args.plot)
     return 0

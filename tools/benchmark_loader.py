@@ -11,19 +11,18 @@ and prints ms per sample, samples/s and the speed-up of each. The crop size and 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_override_argument, run_tool, tool_parser
 from seg.config import ConfigError, load_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("config", help="a config file; its data section gives the dataset, crop and scales")
     add_override_argument(parser)
     parser.add_argument("--split", help="the split to read (default: the config's data.train_split)")

@@ -10,17 +10,16 @@ training augmentation (random scale, crop, flip, colour jitter), as the network 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_override_argument, run_tool, tool_parser
 from seg.config import ConfigError, load_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("config", help="a config file; its data section names the dataset and root")
     add_override_argument(parser)
     parser.add_argument("--split", help="the split to show (default: data.train_split)")
@@ -42,10 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from seg.data.transforms import build_train_transform
 
     config = load_config(args.config, args.overrides)
-    if config.data.dataset == "toy":
-        from seg.train.datamodule import SegmentationDataModule
+    if config.data.dataset == "toy":  # generated when absent, as tools/train.py would
+        from seg.data.prepare import prepare_data
 
-        SegmentationDataModule(config.data).prepare_data()
+        prepare_data(config.data)
     check_num_classes(config)
     split = args.split or config.data.train_split
     dataset = build_dataset(config.data, split)

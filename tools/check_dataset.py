@@ -12,19 +12,18 @@ status 1 when any problem was found, 2 when the config or the data folder itself
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 
-from seg.cli import EXIT_FAILURE, add_override_argument, run_tool
+from seg.cli import EXIT_FAILURE, add_override_argument, run_tool, tool_parser
 from seg.config import load_config
 
 NOTES = {"grayscale": "grayscale (converted to RGB)", "RGBA": "RGBA (alpha dropped)", "16-bit": "16-bit (scaled to 8)"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("config", help="a config file; its data section names the dataset and root")
     add_override_argument(parser)
     parser.add_argument("--split", nargs="+", help="splits to check (default: data.train_split and data.val_split)")
@@ -38,10 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     config = load_config(args.config, args.overrides)
     data = config.data
-    if data.dataset == "toy":
-        from seg.train.datamodule import SegmentationDataModule
+    if data.dataset == "toy":  # generated when absent, as tools/train.py would
+        from seg.data.prepare import prepare_data
 
-        SegmentationDataModule(data).prepare_data()
+        prepare_data(data)
     names = check_num_classes(config)
     splits = list(dict.fromkeys(args.split or [data.train_split, data.val_split]))
     print(f"{data.dataset!r} dataset at {data.root}: {len(names)} classes, splits {', '.join(splits)}")

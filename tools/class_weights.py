@@ -10,16 +10,15 @@ seg/data/stats.py). A toy set that does not exist yet is generated first, as too
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_override_argument, run_tool, tool_parser
 from seg.config import load_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("config", help="a config file; its data section names the dataset and root")
     add_override_argument(parser)
     parser.add_argument("--split", help="the split to count (default: the config's data.train_split)")
@@ -33,10 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from seg.data.datasets import build_dataset
     from seg.data.stats import class_pixel_counts, median_frequency_weights
 
-    if config.data.dataset == "toy":
-        from seg.train.datamodule import SegmentationDataModule
+    if config.data.dataset == "toy":  # generated when absent, as tools/train.py would
+        from seg.data.prepare import prepare_data
 
-        SegmentationDataModule(config.data).prepare_data()
+        prepare_data(config.data)
     split = args.split or config.data.train_split
     names = check_num_classes(config)
     dataset = build_dataset(config.data, split)

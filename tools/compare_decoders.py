@@ -17,7 +17,6 @@ the paper's claim "MobileNetV3-Large LR-ASPP is 34% faster than MobileNetV2 R-AS
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import shlex
@@ -25,21 +24,43 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_override_argument, add_overwrite_argument, run_tool
+from seg.cli import (
+    add_input_size_argument,
+    add_override_argument,
+    add_overwrite_argument,
+    add_report_arguments,
+    add_threads_argument,
+    at_least,
+    check_report_outputs,
+    positive_int,
+    read_model_card,
+    run_tool,
+    tool_parser,
+    write_report,
+)
 from seg.config import ConfigError, load_config
-from seg.outputs import check_output_file
 from seg.runtimes.backends import BACKENDS as ALL_BACKENDS
 
 BACKENDS = tuple(name for name in ALL_BACKENDS if name != "torch-compile")
-REPO = Path(__file__).resolve().parent.parent
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+# The paper's lineup (Table 7), as (name, config file in configs/, overrides): configs/ has no Small R-ASPP or
+# DeepLabV3 file, so those swap the backbone.
+DEFAULT_LINEUP = (
+    ("MobileNetV3-Large LR-ASPP", "lraspp_large_cityscapes.py", ()),
+    ("MobileNetV3-Large R-ASPP", "raspp_large_cityscapes.py", ()),
+    ("MobileNetV3-Large DeepLabV3", "deeplabv3_large_cityscapes.py", ()),
+    ("MobileNetV3-Small LR-ASPP", "lraspp_small_cityscapes.py", ()),
+    ("MobileNetV3-Small R-ASPP", "raspp_large_cityscapes.py", ("model.backbone=mobilenet_v3_small",)),
+    ("MobileNetV3-Small DeepLabV3", "deeplabv3_large_cityscapes.py", ("model.backbone=mobilenet_v3_small",)),
+    ("MobileNetV2 R-ASPP", "raspp_mobilenetv2_cityscapes.py", ()),
+)
 
 
 def entries_from(specs: Sequence[str], overrides: Sequence[str]) -> list:
-    from seg.bench.compare import DEFAULT_LINEUP
     from seg.bench.sweep import Entry, parse_entries
 
     if not specs:
-        return [Entry(name, load_config(REPO / path, [*overrides, *extra])) for name, path, extra in DEFAULT_LINEUP]
+        return [Entry(name, load_config(CONFIGS / file, [*overrides, *extra])) for name, file, extra in DEFAULT_LINEUP]
     return parse_entries(specs, overrides)
 
 
@@ -54,32 +75,34 @@ def plot_points(rows: list[dict]) -> tuple[list[tuple[str, float, float]], str, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument(
         "configs", nargs="*", metavar="CONFIG", help="config files, CONFIG@key=value,... (default: the paper's lineup)"
     )
     add_override_argument(parser)
     parser.add_argument("--checkpoints", nargs="+", default=[], metavar="CKPT", help="one per config, '-' for none")
-    parser.add_argument("--input-size", nargs=2, type=int, default=(512, 1024), metavar=("H", "W"))
+    add_input_size_argument(parser, (512, 1024), minimum=32)
     parser.add_argument("--backend", default="torch-channels-last", choices=BACKENDS)
-    parser.add_argument("--threads", type=int, help="intra-op threads (default: all cores)")
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--iters", type=int, default=5)
-    parser.add_argument("--eval-images", type=int, default=50, help="validation images for mIoU (default: %(default)s)")
-    parser.add_argument("--json", help="write the report as JSON")
-    parser.add_argument("--markdown", help="write the table as markdown")
-    parser.add_argument("--plot", help="PNG scatter: mIoU (or MAdds without checkpoints) against latency")
+    add_threads_argument(parser, help="intra-op threads (default: all cores)")
+    parser.add_argument("--warmup", type=at_least(0), default=2)
+    parser.add_argument("--iters", type=positive_int, default=5)
+    parser.add_argument(
+        "--eval-images", type=positive_int, default=50, help="validation images for mIoU (default: %(default)s)"
+    )
+    add_report_arguments(
+        parser,
+        json="write the report as JSON",
+        markdown="write the table as markdown",
+        plot="PNG scatter: mIoU (or MAdds without checkpoints) against latency",
+    )
     add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    for option in ("json", "markdown", "plot"):
-        if getattr(args, option):
-            check_output_file(getattr(args, option), f"--{option}", args.overwrite)
+    check_report_outputs(args)
     # Heavy imports after the arguments and outputs are checked.
     from seg.bench.compare import compare_decoders, compare_markdown, paper_comparison
     from seg.bench.report import scatter
     from seg.bench.sweep import with_distinct_names
-    from seg.inference.card import read_card
 
     entries = entries_from(args.configs, args.overrides)
     checkpoints = [None if c == "-" else c for c in args.checkpoints] or [e.checkpoint for e in entries]
@@ -87,14 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise ConfigError(
             f"--checkpoints has {len(checkpoints)} items for {len(entries)} configs; give one per config ('-' for none)."
         )
-    if min(args.input_size) < 32 or args.iters < 1:
-        raise ConfigError(f"--input-size must be at least 32 32 and --iters >= 1; got {args.input_size}, {args.iters}.")
-    size = (args.input_size[0], args.input_size[1])
+    size = args.input_size
     for index, (entry, checkpoint) in enumerate(zip(entries, checkpoints, strict=True)):
         if checkpoint and entry.checkpoint is None:  # a config paired with a checkpoint: must describe it
-            card = read_card(checkpoint, entry.config)
-            for note in card.notes:
-                print(note, file=sys.stderr)
+            card = read_model_card(checkpoint, entry.config)
             entries[index] = dataclasses.replace(entry, checkpoint=checkpoint, state_dict=card.state_dict)
     checkpoints = [c or e.checkpoint for c, e in zip(checkpoints, entries, strict=True)]
     entries = with_distinct_names(entries, checkpoints)
@@ -117,13 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(markdown)
     if paper_comparison(report) is None:
         print("note: the lineup lacks MobileNetV3-Large LR-ASPP or MobileNetV2 R-ASPP; no paper comparison printed")
-    for option, write in (
-        (args.json, lambda p: p.write_text(json.dumps(report, indent=2) + "\n")),
-        (args.markdown, lambda p: p.write_text(markdown)),
-    ):
-        if option:
-            Path(option).parent.mkdir(parents=True, exist_ok=True)
-            write(Path(option))
+    if args.json:
+        write_report(args.json, json.dumps(report, indent=2) + "\n")
+    if args.markdown:
+        write_report(args.markdown, markdown)
     if args.plot:
         points, ylabel, left_out = plot_points(report["rows"])
         title = f"{size[0]}x{size[1]}, {args.backend}"

@@ -12,20 +12,19 @@ another architecture or class count is refused with a message naming the keys.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_overwrite_argument, run_tool
+from seg.cli import add_overwrite_argument, run_tool, tool_parser
 from seg.config import ConfigError, load_config
 from seg.outputs import check_output_file
 
-REPO = Path(__file__).resolve().parents[1]
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("source", help="the state dict file to import (.pth)")
     parser.add_argument("--output", required=True, help="the checkpoint to write")
     parser.add_argument(
@@ -33,7 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="torchvision",
         help="which library wrote SOURCE; seg.models.importers.IMPORTERS lists them (default: %(default)s)",
     )
-    parser.add_argument("--config", help="the config whose model SOURCE fits (default: the format's own config)")
+    parser.add_argument(
+        "--config", help="the config whose model SOURCE fits (default: the format's own, configs/NAME.py beside tools/)"
+    )
     add_overwrite_argument(parser)
     args = parser.parse_args(argv)
     output = check_output_file(args.output, "--output", args.overwrite)  # before any tensor is read
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.source_format not in IMPORTERS:
         raise ConfigError(f"--source-format {args.source_format!r} is not known; use one of {', '.join(IMPORTERS)}.")
     importer = IMPORTERS[args.source_format]
-    config_path = Path(args.config) if args.config else REPO / importer.default_config
+    config_path = Path(args.config) if args.config else CONFIGS / f"{importer.config_name}.py"
     config = load_config(config_path)
     checkpoint = import_checkpoint(args.source, config, args.source_format)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,6 @@ exits with status 3. Exit status 2: a bad argument, model or output folder, befo
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,12 +28,13 @@ from seg.cli import (
     MODEL_HELP,
     add_exact_labels_argument,
     add_input_size_argument,
-    add_model_mismatch_argument,
-    add_override_argument,
+    add_model_arguments,
     add_overwrite_argument,
     add_threads_argument,
+    model_positionals,
+    read_model_card,
     run_tool,
-    split_config,
+    tool_parser,
 )
 from seg.data.render import LEGEND_PLACEMENTS
 from seg.outputs import OutputError, check_output_dir, existing
@@ -52,16 +52,8 @@ def count(number: int, noun: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        usage="%(prog)s [CONFIG.py] MODEL INPUT [INPUT ...] [options]",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "items", nargs="+", metavar="[CONFIG] MODEL INPUT", help=f"{MODEL_HELP} INPUT: image files or folders."
-    )
-    add_override_argument(parser)
-    add_model_mismatch_argument(parser)
+    parser = tool_parser(__doc__, usage="%(prog)s [CONFIG.py] MODEL INPUT [INPUT ...] [options]")
+    add_model_arguments(parser, "[CONFIG] MODEL INPUT", help=f"{MODEL_HELP} INPUT: image files or folders.")
     parser.add_argument(
         "--output-dir", default="outputs/infer", help="where masks, overlays and label maps go (default: %(default)s)"
     )
@@ -74,9 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--legend", choices=LEGEND_PLACEMENTS, default="beside", help="where the legend goes (default: %(default)s)"
     )
     args = parser.parse_intermixed_args(argv)  # options may come between the positionals
-    config_path, rest = split_config(args.items)
-    if len(rest) < 2:
-        parser.error("expected [CONFIG.py] MODEL INPUT [INPUT ...]: a model file and at least one image or folder")
+    expected = "[CONFIG.py] MODEL INPUT [INPUT ...]: a model file and at least one image or folder"
+    config_path, rest = model_positionals(parser, args.items, 2, None, expected)
     if not 0.0 <= args.alpha <= 1.0:
         parser.error(f"--alpha {args.alpha} must be in [0, 1]")
     weights, inputs = rest[0], rest[1:]
@@ -90,12 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from seg.data.images import ImageReadError, list_images, read_image
     from seg.data.label_png import write_label_png
     from seg.data.render import SegmentationRenderer
-    from seg.inference.card import read_card
     from seg.runtimes.factory import load_predictor
 
-    card = read_card(weights, config_path, args.overrides, args.allow_model_mismatch)
-    for note in card.notes:
-        print(note, file=sys.stderr)
+    card = read_model_card(weights, config_path, args.overrides, args.allow_model_mismatch)
     images = list_images(inputs)
     if not images:
         raise FileNotFoundError(2, "no image files (.png, .jpg, ...) in these inputs", " ".join(inputs))

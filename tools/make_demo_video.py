@@ -8,15 +8,14 @@ camera that dollies forward and pans (seg/synthetic/video.py). The same argument
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from seg.cli import run_tool
+from seg.cli import add_overwrite_argument, run_tool, tool_parser
 from seg.outputs import check_output_file
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("output", nargs="?", default="datasets/demo/street_768x576.mp4", help="video file to write")
     parser.add_argument("--frames", type=int, default=400, help="number of frames (default 400)")
     parser.add_argument(
@@ -25,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
     parser.add_argument("--shot-frames", type=int, default=100, help="frames per scene before a cut (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
+    add_overwrite_argument(parser)
     args = parser.parse_args(argv)
     if args.frames < 1 or args.shot_frames < 1 or args.fps <= 0 or min(args.size) < 32 or args.seed < 0:
         parser.error(

@@ -6,19 +6,18 @@ python tools/model_info.py configs/lraspp_small_cityscapes.py --set model.output
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_input_size_argument, add_override_argument, run_tool, tool_parser
 from seg.config import ConfigError, load_config
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("config", help="a config file, e.g. configs/lraspp_large_cityscapes.py")
-    parser.add_argument("--input-size", nargs=2, type=int, default=(1024, 2048), metavar=("H", "W"))
+    add_input_size_argument(parser, (1024, 2048), minimum=32)
     add_override_argument(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args(argv)
@@ -30,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         model = build_model(config.model)
     except (KeyError, ValueError) as error:  # an unknown backbone or head, a setting the module refuses
         raise ConfigError(f"{args.config}: {error.args[0] if error.args else error}") from None
-    counts = count_complexity(model, tuple(args.input_size))
+    counts = count_complexity(model, args.input_size)
     m = config.model
     if args.json:
         print(json.dumps({"config": config.name, "model": dataclasses.asdict(m), **dataclasses.asdict(counts)}))

@@ -5,16 +5,15 @@ python tools/print_config.py configs/lraspp_small_toy.py --set trainer.max_steps
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_override_argument, run_tool, tool_parser
 from seg.config import format_config, load_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("config", help="a config file, e.g. configs/lraspp_large_cityscapes.py")
     add_override_argument(parser)
     args = parser.parse_args(argv)

@@ -17,58 +17,46 @@ server expect; `CITYSCAPES_DATASET=ROOT CITYSCAPES_RESULTS=DIR csEvalPixelLevelS
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from seg.cli import (
-    MODEL_HELP,
-    add_model_mismatch_argument,
-    add_override_argument,
+    add_model_arguments,
     add_overwrite_argument,
+    add_report_arguments,
+    check_report_outputs,
+    model_positionals,
+    read_model_card,
     run_tool,
-    split_config,
+    tool_parser,
+    write_report,
 )
 from seg.config import EVAL_MODES, ConfigError
-from seg.outputs import check_output_dir, check_output_file
+from seg.outputs import check_output_dir
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        usage="%(prog)s [CONFIG.py] MODEL [options]",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("model", nargs="+", metavar="[CONFIG] MODEL", help=MODEL_HELP)
-    add_override_argument(parser)
-    add_model_mismatch_argument(parser)
+    parser = tool_parser(__doc__, usage="%(prog)s [CONFIG.py] MODEL [options]")
+    add_model_arguments(parser)
     parser.add_argument("--mode", choices=EVAL_MODES, help="inference mode (default: the config's eval.mode)")
     parser.add_argument("--flip", action="store_true", help="also average over horizontally flipped inputs")
     parser.add_argument("--scales", nargs="+", type=float, metavar="S", help="multi-scale inference, e.g. 0.75 1 1.25")
-    parser.add_argument("--json", metavar="OUT", help="write mIoU, per-class IoU, pixel accuracy and mode to OUT")
+    add_report_arguments(parser, json="write mIoU, per-class IoU, pixel accuracy and mode to OUT", metavar="OUT")
     parser.add_argument("--cityscapes-results", metavar="DIR", help="write labelId PNGs for the official evaluator")
     add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_intermixed_args(argv)  # options may come between the positionals
-    config_path, rest = split_config(args.model)
-    if len(rest) != 1:
-        parser.error(f"expected [CONFIG.py] MODEL, got {' '.join(args.model)}")
-    checkpoint = rest[0]
-    if args.json:
-        check_output_file(args.json, "--json", args.overwrite)
+    config_path, (checkpoint,) = model_positionals(parser, args.items, 1, 1, "[CONFIG.py] MODEL")
+    check_report_outputs(args)
     if args.cityscapes_results:
         check_output_dir(args.cityscapes_results, "--cityscapes-results", args.overwrite)
-    from seg.inference.card import read_card
     from seg.inference.evaluate import default_device, evaluate, metrics_report
     from seg.inference.metrics import format_scores_table
     from seg.runtimes.factory import load_predictor
 
-    card = read_card(checkpoint, config_path, args.overrides, args.allow_model_mismatch)
-    for note in card.notes:
-        print(note, file=sys.stderr)
+    card = read_model_card(checkpoint, config_path, args.overrides, args.allow_model_mismatch)
     config = card.config
     if config is None:
         raise ConfigError(f"{checkpoint} stores no config; pass the config it was exported from before it.")
@@ -96,8 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     miou = "n/a" if report["mIoU"] is None else f"{report['mIoU']:.2f}%"
     print(f"mIoU {miou} on {config.data.val_split} ({result.num_images} images; {result.inference})")
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+        write_report(args.json, json.dumps(report, indent=2) + "\n")
     if args.cityscapes_results:
         print(f"Cityscapes result PNGs (labelIds) in {args.cityscapes_results}")
     return 0

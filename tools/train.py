@@ -12,16 +12,15 @@ checkpoints there unless --overwrite (--resume auto continues that run instead).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
-from seg.cli import add_override_argument, add_overwrite_argument, run_tool
+from seg.cli import add_override_argument, add_overwrite_argument, run_tool, tool_parser
 from seg.config import load_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("config", help="a config file, e.g. configs/lraspp_small_toy.py")
     add_override_argument(parser)
     parser.add_argument("--work-dir", help="output folder (default: work_dirs/<config name>)")

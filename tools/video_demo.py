@@ -29,38 +29,36 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from seg.cli import (
-    EXIT_FAILURE,
     EXIT_INCOMPLETE,
-    EXIT_USER_ERROR,
     MODEL_HELP,
     add_exact_labels_argument,
-    add_model_mismatch_argument,
-    add_override_argument,
+    add_input_size_argument,
+    add_model_arguments,
     add_overwrite_argument,
-    split_config,
+    add_threads_argument,
+    model_positionals,
+    positive_int,
+    read_model_card,
+    run_tool,
+    tool_parser,
 )
-from seg.cli import message as error_message
 from seg.data.render import LEGEND_PLACEMENTS
-from seg.errors import UserError
+from seg.errors import Failure, UserError
 from seg.outputs import check_output_file
 from seg.runtimes.backends import BACKENDS, choose_backend
 
 EXIT_INTERRUPTED = 130
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        usage="%(prog)s [CONFIG.py] MODEL|random INPUT [options]",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "items",
-        nargs="+",
-        metavar="[CONFIG] MODEL INPUT",
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = tool_parser(__doc__, usage="%(prog)s [CONFIG.py] MODEL|random INPUT [options]")
+    add_model_arguments(
+        parser,
+        "[CONFIG] MODEL INPUT",
         help=f"{MODEL_HELP} MODEL may be 'random' (untrained weights, same speed; needs a CONFIG). INPUT: a video "
         "file, a folder of frames (sorted by name) or a camera index such as 0.",
     )
@@ -74,9 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=[name for name, backend in BACKENDS.items() if not backend.int8],
         help="default: onnxruntime for .onnx weights, else torch-channels-last",
     )
-    parser.add_argument(
-        "--input-size", nargs=2, type=int, metavar=("H", "W"), help="network input size (default: the frame size)"
-    )
+    add_input_size_argument(parser, help="network input size (default: the frame size)")
     add_overwrite_argument(parser)
     parser.add_argument(
         "--legend",
@@ -96,7 +92,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="ALPHA",
         help="temporal smoothing: p_t = ALPHA * p_(t-1) + (1 - ALPHA) * softmax_t, ALPHA in [0, 1); 0 = off (default)",
     )
-    parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    parser.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N frames")
     parser.add_argument(
         "--fps",
         type=float,
@@ -106,31 +102,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--show", action="store_true", help="also show the frames in a window when a display exists")
     default_threads = max(1, (os.cpu_count() or 2) - 1)
     add_exact_labels_argument(parser)
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=default_threads,
+    add_threads_argument(
+        parser,
+        default_threads,
         help=f"inference threads (default {default_threads}: "
         "all cores but one, which is left to decoding, drawing and encoding)",
     )
-    add_override_argument(parser)
-    add_model_mismatch_argument(parser)
     args = parser.parse_intermixed_args(argv)  # options may come between the positionals
-    args.config, rest = split_config(args.items)
-    if len(rest) != 2:
-        parser.error(f"expected [CONFIG.py] MODEL INPUT, got {' '.join(args.items)}")
-    args.weights, args.input = rest
+    args.config, (args.weights, args.input) = model_positionals(parser, args.items, 2, 2, "[CONFIG.py] MODEL INPUT")
     if args.weights == "random" and args.config is None:
         parser.error("'random' weights need a config first: CONFIG.py random INPUT")
     if not 0.0 <= args.opacity <= 1.0:
         parser.error(f"--opacity {args.opacity} must be in [0, 1]")
     if not 0.0 <= args.smooth < 1.0:
         parser.error(f"--smooth {args.smooth} must be in [0, 1) (0 = off)")
-    for name in ("max_frames", "threads"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.fps <= 0 or (args.input_size and min(args.input_size) < 1):
-        parser.error("--fps and --input-size must be positive")
+    if args.fps <= 0:
+        parser.error(f"--fps {args.fps} must be positive")
     return args
 
 
@@ -139,7 +126,11 @@ def default_output(spec: str) -> Path:
     return Path("work_dirs") / "video" / f"{name}_seg.mp4"
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_tool(demo, argv)
+
+
+def demo(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return run(args)
@@ -150,38 +141,25 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     weights = None if args.weights == "random" else args.weights
-    backend = args.backend
     output_path = Path(args.output) if args.output else default_output(args.input)
-    source = output = None
-    try:
-        if Path(args.input).exists() and output_path.exists() and output_path.resolve() == Path(args.input).resolve():
-            raise UserError(f"--output {output_path} is the input itself; pick another output file.")
-        check_output_file(output_path, "--output", args.overwrite)
-        choose_backend(backend, weights)
-        # Heavy imports after the arguments and the output are checked.
-        from seg.classes import CITYSCAPES
-        from seg.inference.card import read_card
-        from seg.runtimes.factory import load_predictor
-        from seg.video import Renderer, VideoOutput, open_source
+    if Path(args.input).exists() and output_path.exists() and output_path.resolve() == Path(args.input).resolve():
+        raise UserError(f"--output {output_path} is the input itself; pick another output file.")
+    check_output_file(output_path, "--output", args.overwrite)
+    choose_backend(args.backend, weights)
+    # Heavy imports after the arguments and the output are checked.
+    from seg.classes import CITYSCAPES
+    from seg.runtimes.factory import load_predictor
+    from seg.video import Renderer, VideoOutput, VideoPipeline, open_source, open_window
 
-        card = read_card(weights, args.config, args.overrides, args.allow_model_mismatch)
-        for note in card.notes:
-            print(note, file=sys.stderr)
-        input_size = tuple(args.input_size) if args.input_size else None
-        predictor = load_predictor(card, backend, input_size, args.threads, fast_labels=not args.exact_labels)
-        source = open_source(args.input, fps=args.fps)
+    card = read_model_card(weights, args.config, args.overrides, args.allow_model_mismatch)
+    predictor = load_predictor(card, args.backend, args.input_size, args.threads, fast_labels=not args.exact_labels)
+    source = open_source(args.input, fps=args.fps)
+    output = None
+    try:  # until the pipeline takes over Ctrl-C, an error or interrupt must not leave the temporary output behind
         classes = predictor.classes or CITYSCAPES
         renderer = Renderer(args.opacity, args.side_by_side, args.legend, classes.names, classes.palette_array())
         info = source.info
         output = VideoOutput(output_path, info.fps, renderer.output_size(info.frame_size))
-    except (UserError, ValueError, OSError) as error:
-        if source is not None:
-            source.close()
-        print(f"error: {error_message(error)}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    from seg.video import VideoPipeline, open_window
-
-    try:  # until the pipeline takes over Ctrl-C, an interrupt must not leave the temporary output behind
         show = None
         if args.show:
             show, message = open_window()
@@ -198,13 +176,13 @@ def run(args: argparse.Namespace) -> int:
         pipeline = VideoPipeline(predictor, renderer, smooth=args.smooth, max_frames=args.max_frames, on_frame=show)
     except BaseException:
         source.close()
-        output.discard()
+        if output is not None:
+            output.discard()
         raise
     report = pipeline.run(source, output)
     print(report.format())
-    if report.error:
-        print(f"error: {report.error}", file=sys.stderr)
-        return EXIT_FAILURE
+    if report.error:  # the output keeps the frames finished before it
+        raise Failure(report.error)
     if report.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_INCOMPLETE if report.input_failed else 0

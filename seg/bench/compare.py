@@ -1,8 +1,8 @@
 """Decoders side by side (Table 7 of the paper, measured here): parameters, MAdds, latency, mIoU.
 
-The default lineup is LR-ASPP, R-ASPP and DeepLabV3 on MobileNetV3-Large and -Small, and MobileNetV2
-with R-ASPP, the baseline of the paper's claim "MobileNetV3-Large LR-ASPP is 34% faster than
-MobileNetV2 R-ASPP at similar accuracy" (abstract; Table 7 rows 1 and 8).
+The paper's lineup (tools/compare_decoders.py names its config files) is LR-ASPP, R-ASPP and DeepLabV3 on
+MobileNetV3-Large and -Small, and MobileNetV2 with R-ASPP, the baseline of the paper's claim "MobileNetV3-Large
+LR-ASPP is 34% faster than MobileNetV2 R-ASPP at similar accuracy" (abstract; Table 7 rows 1 and 8).
 """
 
 from __future__ import annotations
@@ -23,16 +23,6 @@ from seg.inference.predictor import Predictor
 from seg.models import build_model
 from seg.models.complexity import count_complexity
 
-# (name, config file, overrides): configs/ has no Small R-ASPP / DeepLabV3 file, so those swap the backbone.
-DEFAULT_LINEUP = (
-    ("MobileNetV3-Large LR-ASPP", "configs/lraspp_large_cityscapes.py", ()),
-    ("MobileNetV3-Large R-ASPP", "configs/raspp_large_cityscapes.py", ()),
-    ("MobileNetV3-Large DeepLabV3", "configs/deeplabv3_large_cityscapes.py", ()),
-    ("MobileNetV3-Small LR-ASPP", "configs/lraspp_small_cityscapes.py", ()),
-    ("MobileNetV3-Small R-ASPP", "configs/raspp_large_cityscapes.py", ("model.backbone=mobilenet_v3_small",)),
-    ("MobileNetV3-Small DeepLabV3", "configs/deeplabv3_large_cityscapes.py", ("model.backbone=mobilenet_v3_small",)),
-    ("MobileNetV2 R-ASPP", "configs/raspp_mobilenetv2_cityscapes.py", ()),
-)
 PAPER_SPEEDUP_PERCENT = 34  # abstract: MobileNetV3-Large LR-ASPP vs MobileNetV2 R-ASPP
 
 

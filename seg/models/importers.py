@@ -30,10 +30,11 @@ from seg.models.state import StateMismatch, compare_state, describe_mismatch
 
 @dataclass(frozen=True)
 class Importer:
-    """How to read one source: what it is, the config its architecture needs, and its key renaming."""
+    """How to read one source: what it is, the name of the config its architecture needs (tools/import_weights.py
+    finds configs/NAME.py; the package holds no paths), and its key renaming."""
 
     description: str
-    default_config: str
+    config_name: str
     # Source key -> our Segmentor key, or None for a key that has no counterpart (reported as unexpected).
     rename: Callable[[str], str | None]
 
@@ -61,7 +62,7 @@ def torchvision_lraspp_key(key: str) -> str | None:
 IMPORTERS: dict[str, Importer] = {
     "torchvision": Importer(
         description="a torchvision lraspp_mobilenet_v3_large state dict (torch.save(model.state_dict(), PATH))",
-        default_config="configs/lraspp_large_coco_voc.py",
+        config_name="lraspp_large_coco_voc",
         rename=torchvision_lraspp_key,
     ),
 }
@@ -145,6 +146,6 @@ def _mismatch_message(
             + f" is a state dict of another architecture than the config's (model.backbone={config.model.backbone!r}, "
             f"model.reduced_tail={config.model.reduced_tail}, model.low_level_tap={config.model.low_level_tap!r}, "
             f"model.head={config.model.head!r}); {importer.description.split(' (')[0]} needs "
-            f"{importer.default_config}."
+            f"the config {importer.config_name!r} (configs/{importer.config_name}.py)."
         )
     return f"{path} does not fit the config's model: {details}.{hint}"
