@@ -24,6 +24,7 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from seg.cli import (
     add_input_size_argument,
