@@ -22,10 +22,10 @@ def test_tf_same_padding_exports_with_dynamic_size(tmp_path):
             **AUTHORS, padding="tf_same", hard_sigmoid="rounded",
         )  # fmt: skip
         model = settle_batchnorm(build_model(config), input_size=(64, 96))
-        # Exported at an even size; checked at odd (75x111: every strided conv pads on both sides) and mixed
+        # Exported at an even size; checked at batch 2, at an odd size (75x111: every strided conv pads on both sides) and mixed
         # sizes, where a padding frozen at export time would shift the sampling grid.
         path = export_onnx(model, tmp_path / "tf_same.onnx", (64, 96), dynamic=True)
-        results = verify_onnx(model, path, [(1, (64, 96)), (1, (75, 111)), (1, (66, 97))], threads=1)
+        results = verify_onnx(model, path, [(1, (64, 96)), (2, (64, 96)), (1, (75, 111)), (1, (66, 97))], threads=1)
     finally:
         torch.set_num_threads(threads)
     for parity in results:
