@@ -43,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The same thread count in every process (OpenMP's included), so the variants differ in processes only.
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
     chosen = variants(args.workers, args.batch_size, args.threads)
-    results = measure(model, images, args.count, chosen, args.repeats, env, args.overrides)
+    results = measure(
+        model, images, args.count, chosen, args.repeats, env, Path(__file__).resolve().parent, args.overrides
+    )
     print(format_results(results, args.count))
     if args.output:
         given = list(argv) if argv is not None else sys.argv[1:]

@@ -21,8 +21,6 @@ from pathlib import Path
 
 __all__ = ["Variant", "format_results", "measure", "variants"]
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -41,14 +39,20 @@ def variants(workers: Sequence[int], batch_size: int, threads: int) -> list[Vari
 
 
 def run_once(
-    variant: Variant, model: Sequence[str], images: Sequence[Path], env: dict[str, str], overrides: Sequence[str] = ()
+    variant: Variant,
+    model: Sequence[str],
+    images: Sequence[Path],
+    env: dict[str, str],
+    tools_dir: Path,
+    overrides: Sequence[str] = (),
 ) -> float:
-    """Seconds for one command over ``images`` (listed in a .txt file for Ray, as arguments for tools/infer.py)."""
+    """Seconds for one command over ``images`` (listed in a .txt file for Ray, as arguments for tools/infer.py);
+    ``tools_dir``: the folder of tools/infer.py and tools/infer_ray.py (the caller's; never found from here)."""
     with tempfile.TemporaryDirectory(prefix="seg_batch_bench_") as temp:
         listing = Path(temp) / "images.txt"
         listing.write_text("".join(f"{path.resolve()}\n" for path in images))
         inputs = [str(listing)] if variant.tool == "infer_ray" else [str(p) for p in images]
-        command = [sys.executable, str(REPO / "tools" / f"{variant.tool}.py"), *model, *inputs]
+        command = [sys.executable, str(Path(tools_dir) / f"{variant.tool}.py"), *model, *inputs]
         command += ["--output-dir", str(Path(temp) / "out"), *variant.options]
         command += ["--set", *overrides] if overrides else []
         started = time.perf_counter()
@@ -66,6 +70,7 @@ def measure(
     chosen: Sequence[Variant],
     repeats: int,
     env: dict[str, str],
+    tools_dir: Path,
     overrides: Sequence[str] = (),
 ) -> list[dict]:
     """Per variant: median seconds for ``count`` and ``2 * count`` images, images/s once running, start-up."""
@@ -75,8 +80,8 @@ def measure(
     for repeat in range(repeats):
         order = list(chosen[repeat % len(chosen) :]) + list(chosen[: repeat % len(chosen)])
         for variant in order:
-            small = run_once(variant, model, images[:count], env, overrides)
-            large = run_once(variant, model, images[: 2 * count], env, overrides)
+            small = run_once(variant, model, images[:count], env, tools_dir, overrides)
+            large = run_once(variant, model, images[: 2 * count], env, tools_dir, overrides)
             times[variant.label].append((small, large))
             print(f"repeat {repeat + 1}: {variant.label}: {small:.1f} s / {large:.1f} s", file=sys.stderr)
     results = []

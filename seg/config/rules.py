@@ -13,9 +13,11 @@ from seg.config.schema import (
     DILATION_STARTS,
     EVAL_MODES,
     GATE_ACTIVATIONS,
+    HARD_SIGMOIDS,
     LOW_LEVEL_TAPS,
     OPTIMIZERS,
     OUTPUT_STRIDES,
+    PADDINGS,
     POOLS,
     PRECISIONS,
     TAIL_EXPANSIONS,
@@ -74,6 +76,8 @@ def validate_model(model: ModelConfig) -> None:
         ("tail_expansion", TAIL_EXPANSIONS),
         ("pool", POOLS),
         ("gate_activation", GATE_ACTIVATIONS),
+        ("padding", PADDINGS),
+        ("hard_sigmoid", HARD_SIGMOIDS),
     ):
         if getattr(model, key) not in choices:
             raise ConfigError(
@@ -234,6 +238,17 @@ def validate_eval(eval: EvalConfig) -> None:
             raise ConfigError(
                 f"eval.stride={eval.stride} is larger than eval.crop_size={eval.crop_size}: the windows would skip "
                 f"pixels. Use a stride no larger than the crop, e.g. --set eval.stride={tuple(eval.crop_size)}."
+            )
+    if eval.pad_to is not None:
+        if len(eval.pad_to) != 2 or min(eval.pad_to) < 1:
+            raise ConfigError(
+                f"eval.pad_to={eval.pad_to!r} must be two positive ints (height, width), e.g. --set "
+                "eval.pad_to=(1025,2049), or --set eval.pad_to=None."
+            )
+        if eval.mode != "whole":
+            raise ConfigError(
+                f"eval.pad_to={tuple(eval.pad_to)} pads whole-image inference; eval.mode={eval.mode!r} pads its own "
+                "windows. Use --set eval.mode=whole or eval.pad_to=None."
             )
     if not eval.scales or any(not (scale > 0 and math.isfinite(scale)) for scale in eval.scales):
         raise ConfigError(

@@ -70,6 +70,13 @@ class ModelConfig:
     # align_corners of the model's bilinear resizes (decoder and logits): True in the authors' code
     # (core/utils.py resize_bilinear), False in torchvision's.
     align_corners: bool = False
+    # Padding of strided convolutions: "symmetric" ((k - 1) // 2 * dilation on every side; torchvision's, every
+    # checkpoint trained here) or "tf_same" (TensorFlow's "SAME": output ceil(in / stride), the odd cell at the
+    # bottom and right; the authors' slim convolutions, needed to run their released checkpoints).
+    padding: str = "symmetric"
+    # The hard sigmoid of the SE and LR-ASPP gates: "exact" (relu6(x + 3) / 6; torchvision's) or "rounded"
+    # (relu6(x + 3) * 0.16667, the constant of the authors' mobilenet_v3.py and core/utils.py q_sigmoid).
+    hard_sigmoid: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,10 @@ class EvalConfig:
     stride: tuple[int, int] | None = None  # sliding window step (height, width)
     flip: bool = False
     scales: tuple[float, ...] = (1.0,)
+    # Whole-image mode: pad each image at the bottom and right to at least (height, width) with 0 (the mean
+    # pixel once normalised) and crop the logits back before the argmax; the authors evaluate Cityscapes padded
+    # to eval_crop_size=1025,2049 (research/deeplab/g3doc/cityscapes.md, eval.py). None: no padding.
+    pad_to: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -197,3 +208,5 @@ LOW_LEVEL_TAPS = ("last_block", "first_block", "depthwise")  # model.low_level_t
 TAIL_EXPANSIONS = ("kept", "halved")  # model.tail_expansion
 POOLS = ("global", "paper", "crop")  # model.pool (LR-ASPP's gate pool)
 GATE_ACTIVATIONS = ("sigmoid", "hard_sigmoid")  # model.gate_activation
+PADDINGS = ("symmetric", "tf_same")  # model.padding
+HARD_SIGMOIDS = ("exact", "rounded")  # model.hard_sigmoid

@@ -61,7 +61,10 @@ def export_onnx(
     model = fold_batchnorm(model) if fold_bn else copy.deepcopy(model).eval()
     if labels:
         model = LabelMapModel(model)
-    example = torch.randn(1, 3, *input_size)
+    # A dynamic batch is traced at 2: torch.export specialises a dimension whose example is 1 (its "0/1
+    # specialisation"), which leaves batch 1 written into shape computations that don't read it from the input
+    # (the "SAME" padding's resizes), so batch 2 would fail in ONNX Runtime.
+    example = torch.randn(2 if dynamic else 1, 3, *input_size)
     dynamic_shapes = {"images": {0: "batch", 2: "height", 3: "width"}} if dynamic else None
     log = io.StringIO()
     # The exporter prints its progress and warns about deprecated internals; keep both out of the tool's output.

@@ -34,7 +34,7 @@ def describe_inference(eval: EvalConfig) -> str:
         assert eval.crop_size is not None and eval.stride is not None
         parts = [f"slide {eval.crop_size[0]}x{eval.crop_size[1]} stride {eval.stride[0]}x{eval.stride[1]}"]
     else:
-        parts = ["whole image"]
+        parts = ["whole image" + (f" padded to {eval.pad_to[0]}x{eval.pad_to[1]}" if eval.pad_to else "")]
     if eval.flip:
         parts.append("flip")
     if tuple(eval.scales) == (1.0,):
@@ -85,6 +85,8 @@ def _probabilities_at_scale(
     model: Callable[[Tensor], Tensor], images: Tensor, eval: EvalConfig, num_classes: int, align_corners: bool
 ) -> Tensor:
     if eval.mode == "whole":
+        if eval.pad_to is not None:
+            return _padded_softmax(model, images, eval.pad_to, num_classes, align_corners)
         return _softmax(model, images, num_classes, align_corners)
     assert eval.crop_size is not None and eval.stride is not None
     return _slide(model, images, eval.crop_size, eval.stride, num_classes, align_corners)
@@ -98,6 +100,16 @@ def _softmax(model: Callable[[Tensor], Tensor], images: Tensor, num_classes: int
             "([N, num_classes, H, W]); check model.num_classes against data.num_classes."
         )
     return resize(logits.float(), images.shape[-2:], align_corners).softmax(dim=1)
+
+
+def _padded_softmax(
+    model: Callable[[Tensor], Tensor], images: Tensor, pad_to: tuple[int, int], num_classes: int, align_corners: bool
+) -> Tensor:
+    """Softmax of the image padded at the bottom and right to at least ``pad_to`` with zeros (the normalised mean
+    pixel, as the authors pad with their mean pixel before [-1, 1] scaling), cropped back to the image."""
+    height, width = images.shape[-2:]
+    padded = F.pad(images, (0, max(pad_to[1] - width, 0), 0, max(pad_to[0] - height, 0)), value=0.0)
+    return _softmax(model, padded, num_classes, align_corners)[..., :height, :width]
 
 
 def _window_starts(length: int, crop: int, stride: int) -> list[int]:

@@ -204,7 +204,8 @@ class Predictor:
     # ------------------------------------------------------------------ helpers
 
     def _single_pass(self) -> bool:
-        return self.eval.mode == "whole" and not self.eval.flip and tuple(self.eval.scales) == (1.0,)
+        whole = self.eval.mode == "whole" and self.eval.pad_to is None
+        return whole and not self.eval.flip and tuple(self.eval.scales) == (1.0,)
 
     def _check_logits(self, logits: Tensor) -> None:
         if logits.ndim != 4 or logits.shape[1] != self.num_classes:

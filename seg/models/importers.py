@@ -7,9 +7,9 @@ the config builds. The result is a checkpoint that :func:`seg.models.load_weight
 ``{"state_dict": {"model.<key>": tensor}, "hyper_parameters": {"config": ...}}``.
 
 ``IMPORTERS`` maps a source name to its importer; only sources whose conversion is tested equal to the
-original model are listed (torchvision's ``lraspp_mobilenet_v3_large``). The authors' TensorFlow
-checkpoints or mmsegmentation's would be further entries (mmsegmentation's LR-ASPP head is a different
-decoder, see docs/paper_fidelity.md).
+original model are listed: torchvision's ``lraspp_mobilenet_v3_large`` and the authors' TensorFlow checkpoints
+(``tensorflow``: read and mapped by :mod:`seg.models.importers_tf`, tested against the authors' own graph).
+mmsegmentation's would be a further entry (its LR-ASPP head is a different decoder, see docs/paper_fidelity.md).
 """
 
 from __future__ import annotations
@@ -65,7 +65,20 @@ IMPORTERS: dict[str, Importer] = {
         config_name="lraspp_large_coco_voc",
         rename=torchvision_lraspp_key,
     ),
+    "tensorflow": Importer(
+        description="the authors' TensorFlow checkpoint (DeepLab model zoo, mobilenetv3_*_cityscapes_trainfine)",
+        config_name="lraspp_large_cityscapes_released",
+        rename=lambda key: None,  # variables are mapped by seg.models.importers_tf.tf_names, layouts and all
+    ),
 }
+
+
+def detect_source(path: str | Path) -> str:
+    """The importer for ``path``: "tensorflow" for a tarball, folder or ``model.ckpt-NNN`` prefix, else
+    "torchvision" (a PyTorch state dict)."""
+    from seg.models.importers_tf import is_tf_source
+
+    return "tensorflow" if is_tf_source(path) else "torchvision"
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
@@ -95,6 +108,10 @@ def import_checkpoint(path: str | Path, config: Config, source: str = "torchvisi
     """
     if source not in IMPORTERS:
         raise CheckpointError(f"Unknown weight source {source!r}; known sources: {', '.join(sorted(IMPORTERS))}.")
+    if source == "tensorflow":
+        from seg.models.importers_tf import import_tf_checkpoint
+
+        return import_tf_checkpoint(path, config)[0]
     importer = IMPORTERS[source]
     theirs = read_state_dict(path)
     own = build_model(config.model).state_dict()

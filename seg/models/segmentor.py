@@ -46,6 +46,8 @@ def build_model(model: ModelConfig) -> Segmentor:
         low_level_tap=model.low_level_tap,
         dilation_start=model.dilation_start,
         dilated_block_residual=model.dilated_block_residual,
+        padding=model.padding,
+        hard_sigmoid=model.hard_sigmoid,
     )
     head = HEADS.get(model.head)(model, backbone.low_channels, backbone.high_channels)
     return Segmentor(backbone, head, model.num_classes, model.align_corners)

@@ -1,5 +1,5 @@
 """Encoders by name. Each builder takes (width_mult, output_stride, reduced_tail, tail_expansion, low_level_tap,
-dilation_start, dilated_block_residual), the ModelConfig fields of the same names, and returns a module
+dilation_start, dilated_block_residual, padding, hard_sigmoid), the ModelConfig fields of the same names, and returns a module
 whose forward gives ``{"low", "high"}`` and which exposes ``low_channels`` / ``high_channels``."""
 
 from __future__ import annotations

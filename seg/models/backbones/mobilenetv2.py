@@ -22,6 +22,7 @@ from seg.models.backbones.common import (
     make_divisible,
     plan_strides,
 )
+from seg.models.backbones.padding import conv_norm_activation
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,14 @@ class InvertedResidual(InvertedResidualBase):
     LAYERS = "conv"
 
     def __init__(
-        self, in_channels: int, out_channels: int, expansion: int, stride: int, dilation: int, residual: bool
+        self,
+        in_channels: int,
+        out_channels: int,
+        expansion: int,
+        stride: int,
+        dilation: int,
+        residual: bool,
+        padding: str = "symmetric",
     ) -> None:
         hidden = in_channels * expansion
         layers: list[nn.Module] = []
@@ -62,8 +70,8 @@ class InvertedResidual(InvertedResidualBase):
             layers.append(Conv2dNormActivation(in_channels, hidden, 1, activation_layer=nn.ReLU6))
         depthwise_index = len(layers)
         layers += [
-            Conv2dNormActivation(
-                hidden, hidden, 3, stride=stride, dilation=dilation, groups=hidden, activation_layer=nn.ReLU6
+            conv_norm_activation(
+                hidden, hidden, 3, stride, dilation, groups=hidden, activation_layer=nn.ReLU6, padding=padding
             ),
             nn.Conv2d(hidden, out_channels, 1, bias=False),
             nn.BatchNorm2d(out_channels),
@@ -88,7 +96,10 @@ class MobileNetV2Encoder(MobileNetEncoder):
         low_level_tap: str = "last_block",
         dilation_start: str = "strided_block",
         dilated_block_residual: bool = False,
+        padding: str = "symmetric",
+        hard_sigmoid: str = "exact",
     ) -> None:
+        del hard_sigmoid  # MobileNetV2 has no squeeze-and-excite; accepted as every encoder builder takes it
         if width_mult <= 0:
             raise ValueError(f"model.width_mult must be positive, got {width_mult}")
         check_choice("tail_expansion", tail_expansion, TAIL_EXPANSIONS)
@@ -104,11 +115,11 @@ class MobileNetV2Encoder(MobileNetEncoder):
         nominal = [2] + [b[2] for b in blocks]
         plans = plan_strides(nominal, output_stride, dilation_start)
         stem = make_divisible(STEM_CHANNELS * width_mult)
-        layers: list[nn.Module] = [Conv2dNormActivation(3, stem, 3, stride=2, activation_layer=nn.ReLU6)]
+        layers: list[nn.Module] = [conv_norm_activation(3, stem, 3, 2, activation_layer=nn.ReLU6, padding=padding)]
         in_channels = stem
         for (out, expansion, nominal_stride), plan in zip(blocks, plans[1:], strict=True):
             residual = has_residual(in_channels, out, nominal_stride, plan, dilated_block_residual)
-            layers.append(InvertedResidual(in_channels, out, expansion, plan.stride, plan.dilation, residual))
+            layers.append(InvertedResidual(in_channels, out, expansion, plan.stride, plan.dilation, residual, padding))
             in_channels = out
         # torchvision's features.18 (1x1 conv to 1280) belongs to the ImageNet classifier and is not built.
         super().__init__(layers, nominal, output_stride, low_level_tap, high_channels=in_channels)

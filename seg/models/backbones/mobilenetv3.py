@@ -14,6 +14,7 @@ from torch import nn
 from torchvision.ops import Conv2dNormActivation, SqueezeExcitation
 
 from seg.config import TAIL_EXPANSIONS
+from seg.models.activations import hard_sigmoid_layer
 from seg.models.backbones.common import (
     InvertedResidualBase,
     MobileNetEncoder,
@@ -22,6 +23,7 @@ from seg.models.backbones.common import (
     make_divisible,
     plan_strides,
 )
+from seg.models.backbones.padding import conv_norm_activation
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,16 @@ class InvertedResidual(InvertedResidualBase):
 
     LAYERS = "block"
 
-    def __init__(self, in_channels: int, row: Bneck, stride: int, dilation: int, residual: bool) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        row: Bneck,
+        stride: int,
+        dilation: int,
+        residual: bool,
+        padding: str = "symmetric",
+        hard_sigmoid: str = "exact",
+    ) -> None:
         activation = nn.Hardswish if row.activation == "HS" else nn.ReLU
         layers: list[nn.Module] = []
         if row.expanded != in_channels:
@@ -113,15 +124,15 @@ class InvertedResidual(InvertedResidualBase):
             )
         depthwise_index = len(layers)
         layers.append(
-            Conv2dNormActivation(
+            conv_norm_activation(
                 row.expanded, row.expanded, row.kernel, stride=stride, dilation=dilation, groups=row.expanded,
-                norm_layer=norm_layer, activation_layer=activation,
+                norm_layer=norm_layer, activation_layer=activation, padding=padding,
             )
         )  # fmt: skip
         if row.se:
             # Squeeze to a quarter of the expansion, gate with hard-sigmoid (Sec. 5.3).
             squeeze = make_divisible(row.expanded // 4, 8)
-            layers.append(SqueezeExcitation(row.expanded, squeeze, scale_activation=nn.Hardsigmoid))
+            layers.append(SqueezeExcitation(row.expanded, squeeze, scale_activation=hard_sigmoid_layer(hard_sigmoid)))
         layers.append(Conv2dNormActivation(row.expanded, row.out, 1, norm_layer=norm_layer, activation_layer=None))
         super().__init__(layers, depthwise_index, row.expanded, row.out, residual)
 
@@ -137,7 +148,9 @@ class MobileNetV3Encoder(MobileNetEncoder):
 
     ``dilation_start`` and ``dilated_block_residual`` choose how a block that gives up its stride for
     dilation behaves: torchvision's reading ("strided_block", False) or the authors' ("next_block", True),
-    see :func:`plan_strides` and :class:`seg.config.ModelConfig`.
+    see :func:`plan_strides` and :class:`seg.config.ModelConfig`. ``padding`` pads strided convolutions
+    symmetrically (torchvision) or as TensorFlow's "SAME" (the authors', :mod:`.padding`); ``hard_sigmoid`` is
+    the SE gate's (:mod:`seg.models.activations`).
     """
 
     def __init__(
@@ -150,6 +163,8 @@ class MobileNetV3Encoder(MobileNetEncoder):
         low_level_tap: str = "last_block",
         dilation_start: str = "strided_block",
         dilated_block_residual: bool = False,
+        padding: str = "symmetric",
+        hard_sigmoid: str = "exact",
     ) -> None:
         if arch not in ("large", "small"):
             raise ValueError(f"MobileNetV3 arch must be 'large' or 'small', got {arch!r}")
@@ -174,12 +189,16 @@ class MobileNetV3Encoder(MobileNetEncoder):
         plans = plan_strides(nominal, output_stride, dilation_start)
         stem = make_divisible(STEM_CHANNELS * width_mult)
         layers: list[nn.Module] = [
-            Conv2dNormActivation(3, stem, 3, stride=2, norm_layer=norm_layer, activation_layer=nn.Hardswish)
+            conv_norm_activation(
+                3, stem, 3, stride=2, norm_layer=norm_layer, activation_layer=nn.Hardswish, padding=padding
+            )
         ]
         in_channels = stem
         for row, plan in zip(rows, plans[1:-1], strict=True):
             residual = has_residual(in_channels, row.out, row.stride, plan, dilated_block_residual)
-            layers.append(InvertedResidual(in_channels, row, plan.stride, plan.dilation, residual))
+            layers.append(
+                InvertedResidual(in_channels, row, plan.stride, plan.dilation, residual, padding, hard_sigmoid)
+            )
             in_channels = row.out
         last = LAST_CONV_EXPANSION * in_channels
         layers.append(Conv2dNormActivation(in_channels, last, 1, norm_layer=norm_layer, activation_layer=nn.Hardswish))

@@ -39,6 +39,7 @@ def build_lraspp(model: ModelConfig, low_channels: int, high_channels: int) -> n
         gate_activation=model.gate_activation,
         gate_bias=model.gate_bias,
         align_corners=model.align_corners,
+        hard_sigmoid=model.hard_sigmoid,
     )
 
 

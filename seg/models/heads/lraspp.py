@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seg.config import GATE_ACTIVATIONS
+from seg.models.activations import hard_sigmoid_layer
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class LRASPPHead(nn.Module):
     ``pool=None`` gates with a global average (any input size, exports cleanly, as in torchvision); a
     :class:`GatePool` averages local windows (clamped to the feature map, so small inputs pool globally)
     and resizes the gate back to the feature map. The gate is a 1x1 conv (``gate_bias``) followed by a
-    sigmoid or a hard sigmoid (``relu6(x + 3) / 6``, the authors' ``q_sigmoid``). ``align_corners`` is
+    sigmoid or a hard sigmoid (``relu6(x + 3) / 6``, or the authors' ``q_sigmoid`` with ``hard_sigmoid="rounded"``). ``align_corners`` is
     used by both bilinear resizes (the authors' ``resize_bilinear`` sets it; torchvision does not).
     """
 
@@ -83,6 +84,7 @@ class LRASPPHead(nn.Module):
         gate_activation: str = "sigmoid",
         gate_bias: bool = False,
         align_corners: bool = False,
+        hard_sigmoid: str = "exact",
     ) -> None:
         super().__init__()
         if gate_activation not in GATE_ACTIVATIONS:
@@ -94,7 +96,7 @@ class LRASPPHead(nn.Module):
         self.cbr = nn.Sequential(
             nn.Conv2d(high_channels, head_channels, 1, bias=False), nn.BatchNorm2d(head_channels), nn.ReLU(inplace=True)
         )
-        activation = nn.Hardsigmoid() if gate_activation == "hard_sigmoid" else nn.Sigmoid()
+        activation = hard_sigmoid_layer(hard_sigmoid)() if gate_activation == "hard_sigmoid" else nn.Sigmoid()
         self.scale = nn.Sequential(nn.Conv2d(high_channels, head_channels, 1, bias=gate_bias), activation)
         self.low_classifier = nn.Conv2d(low_channels, num_classes, 1)
         self.high_classifier = nn.Conv2d(head_channels, num_classes, 1)
