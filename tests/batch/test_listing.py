@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("pyarrow")  # comes with the .[ray] extra
 
 from seg.batch.listing import list_inputs  # noqa: E402
 from seg.data.images import list_images  # noqa: E402
-from seg.data.io import decode_label  # noqa: E402
-from seg.data.label_png import encode_label_png, write_label_png  # noqa: E402
 from seg.errors import UserError  # noqa: E402
 
 
@@ -55,11 +52,3 @@ def test_missing_inputs_and_mixed_stores_are_refused(tree):
         list_inputs([str(tree / "missing")])
     with pytest.raises(UserError, match="different file systems"):
         list_inputs([str(tree), "s3://bucket/frames"])
-
-
-def test_label_png_holds_the_class_ids(tmp_path):
-    labels = np.arange(12 * 7, dtype=np.int64).reshape(12, 7) % 19
-    write_label_png(tmp_path / "labels.png", labels)
-    np.testing.assert_array_equal(decode_label(tmp_path / "labels.png"), labels)
-    with pytest.raises(ValueError, match="do not fit"):
-        encode_label_png(np.full((2, 2), 256))
