@@ -29,6 +29,7 @@ from seg.cli import (
     add_model_mismatch_argument,
     add_override_argument,
     add_overwrite_argument,
+    require_inputs,
     run_tool,
     split_config,
 )
@@ -57,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(rest) != 1:
         parser.error(f"expected [CONFIG.py] MODEL, got {' '.join(args.model)}")
     checkpoint = rest[0]
+    require_inputs((config_path, "config"), (checkpoint, "model"))
     if args.json:
         check_output_file(args.json, "--json", args.overwrite)
     if args.cityscapes_results:

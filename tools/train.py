@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from seg.cli import add_override_argument, add_overwrite_argument, run_tool
+from seg.cli import add_override_argument, add_overwrite_argument, require_inputs, run_tool
 from seg.config import load_config
 
 
@@ -33,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. for log files)")
     args = parser.parse_args(argv)
+    require_inputs((args.config, "config"), (None if args.resume in (None, "auto") else args.resume, "--resume"))
     config = load_config(args.config, args.overrides)
+    if config.data.dataset != "toy":  # the toy set is generated when missing
+        require_inputs((config.data.root, "data.root"))
     from seg.engine.train import train  # imports Lightning: after the arguments and the config are checked
 
     train(config, work_dir=args.work_dir, resume=args.resume, progress=not args.no_progress, overwrite=args.overwrite)

@@ -24,6 +24,7 @@ from .rules import (
     validate_optim,
     validate_trainer,
 )
+from .schedule import effective_warmup_steps, val_interval
 from .schema import (
     DILATION_STARTS,
     EVAL_MODES,
@@ -46,6 +47,8 @@ from .schema import (
 )
 
 __all__ = [
+    "effective_warmup_steps",
+    "val_interval",
     "DILATION_STARTS",
     "EVAL_MODES",
     "GATE_ACTIVATIONS",

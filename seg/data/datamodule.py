@@ -10,10 +10,12 @@ a broken file stops a run in seconds rather than hours into it.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import cv2
 import lightning.pytorch as pl
+import torch
 from torch.utils.data import DataLoader
 
 from seg.config import DataConfig
@@ -37,9 +39,13 @@ def per_device_batch_size(batch_size: int, world_size: int) -> int:
 
 
 def _single_threaded_opencv(worker_id: int) -> None:
-    """Loader workers already run in parallel; OpenCV's own thread pool inside each only oversubscribes
-    the cores (on the 2-core CI machine it cost ~30% extra CPU time in toy generation)."""
+    """Loader workers already run in parallel; OpenCV's and PyTorch's own thread pools inside each only
+    oversubscribe the cores (on the 2-core CI machine OpenCV's cost ~30% extra CPU time in toy generation).
+    Ctrl-C is the main process's to handle (seg.engine.interrupt finishes the step and writes a checkpoint):
+    a worker that died of it first would fail the step."""
     cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class SegmentationDataModule(pl.LightningDataModule):

@@ -31,6 +31,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from seg.outputs import plain_file_mode
+
 from .export import ExportError
 from .fuse import fold_batchnorm
 
@@ -82,7 +84,7 @@ def export_litert(
                     "Export it with --format onnx or executorch instead."
                 ) from None
         edge_model.export(str(path))
-    return path
+    return plain_file_mode(path)
 
 
 def _interpreter(path: Path, threads: int | None):
@@ -211,6 +213,7 @@ def quantize_litert_int8(
         result = quant.quantize(ranges)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     result.export_model(str(output_path), overwrite=True)
+    plain_file_mode(output_path)
     return output_path
 
 
