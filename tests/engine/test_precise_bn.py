@@ -1,5 +1,6 @@
 """Precise BN: the exact cumulative average, statistics pooled over processes, and a run's validation under it."""
 
+import itertools
 import json
 import os
 import socket
@@ -111,7 +112,7 @@ def reestimated_evaluation(config, checkpoint: Path, num_batches: int):
     normalize = Normalizer(config.data.mean, config.data.std)
     torch.manual_seed(123)  # another shuffle and other crops than training's pass drew
     loader = datamodule.train_dataloader()
-    draws = (batch for _, batch in zip(range(num_batches), (b for _ in range(num_batches) for b in loader)))
+    draws = itertools.islice(itertools.chain.from_iterable(itertools.repeat(loader, num_batches)), num_batches)
     estimate_batchnorm_statistics(model, lambda batch: model(normalize(batch["image"])), draws)
     return evaluate(config, Predictor.for_model(model, config), progress=False)
 
