@@ -72,9 +72,11 @@ class MissingInputError(UserError):
 def require_inputs(*inputs: tuple[str | None, str]) -> None:
     """Every ``(path, what)`` given (path not None) exists; checked before a tool imports torch, so a mistyped
     path is reported in a fraction of a second rather than after the ML stack has loaded."""
-    missing = [f"{what} {path}" for path, what in inputs if path is not None and not os.path.exists(path)]
+    missing = [
+        f"{what} {path} does not exist" for path, what in inputs if path is not None and not os.path.exists(path)
+    ]
     if missing:
-        raise MissingInputError(f"No such file or folder: {'; '.join(missing)}. Check the path.")
+        raise MissingInputError(f"{'; '.join(missing)}. Check the path.")
 
 
 def split_config(values: Sequence[str]) -> tuple[str | None, list[str]]:
