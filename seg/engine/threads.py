@@ -92,15 +92,18 @@ def usable_cores(affinity: int | None = None, quota: float | None = None) -> int
     return max(1, cores)
 
 
-def training_threads(configured: int, environ: dict[str, str] | None = None) -> tuple[int, str]:
+def training_threads(configured: int, environ: dict[str, str] | None = None, processes: int = 1) -> tuple[int, str]:
     """(threads, where the number comes from): ``trainer.threads`` if > 0, else ``OMP_NUM_THREADS`` if set to a
-    positive integer, else :func:`usable_cores`."""
+    positive integer, else :func:`usable_cores` shared by the ``processes`` training processes of this machine."""
     if configured > 0:
         return configured, "trainer.threads"
     value = (os.environ if environ is None else environ).get("OMP_NUM_THREADS", "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value), "OMP_NUM_THREADS"
-    return usable_cores(), "the cores this process may use (affinity, cgroup quota)"
+    shared = f", shared by {processes} processes" if processes > 1 else ""
+    return max(
+        1, usable_cores() // max(processes, 1)
+    ), f"the cores this process may use (affinity, cgroup quota{shared})"
 
 
 __all__ = ["affinity_cores", "cgroup_quota_cores", "training_threads", "usable_cores"]

@@ -97,8 +97,10 @@ def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.T
         auto_insert_metric_name=False, enable_version_counter=False, save_on_train_epoch_end=False,
     )  # fmt: skip
     # A third writer of last.ckpt, on the clock: what a crash (SIGKILL, power) can lose is bounded by time too.
-    timed = (
-        [
+    timed = []
+    if t.checkpoint_every_minutes > 0:
+        interval = timedelta(minutes=t.checkpoint_every_minutes)
+        timed.append(
             ModelCheckpoint(
                 dirpath=checkpoints,
                 filename=Path(LAST).stem,
@@ -106,12 +108,9 @@ def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.T
                 save_top_k=1,
                 auto_insert_metric_name=False,
                 enable_version_counter=False,
-                train_time_interval=timedelta(minutes=t.checkpoint_every_minutes),
+                train_time_interval=interval,
             )  # fmt: skip
-        ]
-        if t.checkpoint_every_minutes > 0
-        else []
-    )
+        )
     multi_process = t.devices * t.num_nodes > 1
     on_gpu = t.accelerator in ("gpu", "cuda") or (t.accelerator == "auto" and torch.cuda.is_available())
     return pl.Trainer(
@@ -230,7 +229,7 @@ def train(
     pl.seed_everything(config.trainer.seed + start_step, workers=True, verbose=False)
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")  # TF32 matmuls on Ampere and newer
-    threads, source = training_threads(config.trainer.threads)
+    threads, source = training_threads(config.trainer.threads, processes=config.trainer.devices)
     torch.set_num_threads(threads)
     t = config.trainer
     rank_zero_info(

@@ -58,3 +58,6 @@ def test_the_config_wins_then_the_environment_then_the_cores():
     assert training_threads(0, {"OMP_NUM_THREADS": "1"}) == (1, "OMP_NUM_THREADS")
     threads, source = training_threads(0, {"OMP_NUM_THREADS": "not a number"})
     assert threads == usable_cores() and "cores" in source
+
+    threads, source = training_threads(0, {}, processes=usable_cores() + 1)
+    assert threads == 1 and "shared by" in source
