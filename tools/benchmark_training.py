@@ -24,6 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from seg.engine.threads import prefer_passive_waiting  # noqa: E402
+
+prefer_passive_waiting()  # as tools/train.py does, before torch is imported
 WARM_STEPS = 10
 SPIN = "while True: pass"
 

@@ -18,6 +18,9 @@ from collections.abc import Sequence
 
 from seg.cli import add_override_argument, add_overwrite_argument, require_inputs, run_tool
 from seg.config import load_config
+from seg.engine.threads import prefer_passive_waiting
+
+prefer_passive_waiting()  # before torch is imported (seg/engine/threads.py says why)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
