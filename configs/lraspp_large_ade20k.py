@@ -26,5 +26,5 @@ config = replace(
         cache_dir=None,  # JPEGs of ~512 pixels decode fast
         augment=replace(base.data.augment, crop_size=(513, 513), scale_range=(0.5, 2.0)),
     ),
-    trainer=replace(base.trainer, max_steps=150_000, val_every_n_steps=10_000),
+    trainer=replace(base.trainer, max_steps=150_000, validations=15),
 )

@@ -30,5 +30,5 @@ config = replace(
     loss=replace(
         base.loss, class_weights=(0.2595, 0.1826, 4.564, 0.1417, 0.9051, 0.3826, 9.6446, 1.8418, 0.6823, 6.2478, 7.3614)
     ),
-    trainer=replace(base.trainer, max_steps=10_000, val_every_n_steps=1_000),
+    trainer=replace(base.trainer, max_steps=10_000, validations=10),
 )

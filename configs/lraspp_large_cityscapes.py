@@ -71,6 +71,6 @@ config = Config(
     # See docs/training.md.
     optim=OptimConfig(optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=4e-5, poly_power=0.9, warmup_steps=0),
     # 90k iterations: DeepLab's Cityscapes command (research/deeplab/g3doc/cityscapes.md, training_number_of_steps).
-    trainer=TrainerConfig(max_steps=90_000, val_every_n_steps=5_000, precision="32-true"),
+    trainer=TrainerConfig(max_steps=90_000, validations=18, precision="32-true"),
     eval=EvalConfig(mode="whole", flip=False, scales=(1.0,)),  # the paper evaluates single-scale, whole image
 )

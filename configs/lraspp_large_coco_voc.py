@@ -58,6 +58,6 @@ config = Config(
     loss=LossConfig(),
     optim=OptimConfig(optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=1e-6, poly_power=0.9, warmup_steps=0),
     # 30 epochs of torchvision's COCO subset; the step count depends on that subset's size, which we do not ship.
-    trainer=TrainerConfig(max_steps=90_000, val_every_n_steps=5_000),
+    trainer=TrainerConfig(max_steps=90_000, validations=18),
     eval=EvalConfig(mode="whole", flip=False, scales=(1.0,)),
 )

@@ -27,5 +27,5 @@ config = replace(
         augment=replace(base.data.augment, crop_size=(513, 513), scale_range=(0.5, 2.0)),
     ),
     optim=replace(base.optim, lr=0.007),
-    trainer=replace(base.trainer, max_steps=30_000, val_every_n_steps=5_000),
+    trainer=replace(base.trainer, max_steps=30_000, validations=6),
 )

@@ -31,6 +31,8 @@ config = replace(
         cache_dir=None,
         augment=replace(base.data.augment, crop_size=(256, 256), scale_range=(0.5, 1.5)),
     ),
-    optim=replace(base.optim, optimizer="sgd", lr=0.05, momentum=0.9, weight_decay=4e-5, warmup_steps=100),
-    trainer=replace(base.trainer, max_steps=3000, val_every_n_steps=500, log_every_n_steps=50),
+    optim=replace(
+        base.optim, optimizer="sgd", lr=0.05, momentum=0.9, weight_decay=4e-5, warmup_steps=100, warmup_max_fraction=0.1
+    ),
+    trainer=replace(base.trainer, max_steps=3000, validations=6, log_every_n_steps=50),
 )

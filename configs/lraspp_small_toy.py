@@ -72,8 +72,8 @@ config = replace(
             2.48,
         ),
     ),
-    optim=replace(base.optim, optimizer="sgd", lr=0.05, momentum=0.9, weight_decay=4e-5, warmup_steps=50),
-    trainer=replace(
-        base.trainer, max_steps=1800, val_every_n_steps=300, accelerator="auto", devices=1, log_every_n_steps=50
+    optim=replace(
+        base.optim, optimizer="sgd", lr=0.05, momentum=0.9, weight_decay=4e-5, warmup_steps=50, warmup_max_fraction=0.1
     ),
+    trainer=replace(base.trainer, max_steps=1800, validations=6, accelerator="auto", devices=1, log_every_n_steps=50),
 )

@@ -113,3 +113,12 @@ def _check_folder(folder: Path, option: str, target: Path) -> None:
             f"{option} {target} cannot be written: no space left on the device ({free} bytes free in "
             f"{existing_folder}). Free some space or choose another {option}."
         )
+
+
+def plain_file_mode(path: str | Path) -> Path:
+    """Give a written file the mode a plain ``open(path, "w")`` would (0o666 less the umask): some converters
+    (litert-torch, ai-edge-quantizer) create their files executable."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+    return Path(path)

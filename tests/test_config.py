@@ -99,8 +99,11 @@ def test_round_trip_and_frozen():
 @pytest.mark.parametrize(
     ("overrides", "fixes"),
     [
-        # A short run breaks two rules at once: both are named, each with the override that fixes it.
-        (["trainer.max_steps=2"], ["--set trainer.val_every_n_steps=2", "--set optim.warmup_steps=0"]),
+        # A fixed interval and an uncapped warmup break two rules at once: both are named, each with its fix.
+        (
+            ["trainer.max_steps=5", "trainer.val_every_n_steps=2", "optim.warmup_max_fraction=1.0"],
+            ["--set trainer.val_every_n_steps=1", "trainer.val_every_n_steps=0", "--set optim.warmup_steps=0"],
+        ),
         (["model.output_stride=12"], ["--set model.output_stride=16"]),
         (["trainer.precision=16"], ["--set trainer.precision=16-mixed"]),
         (["optim.optimizer=adam"], ["--set optim.optimizer=adamw"]),

@@ -59,3 +59,20 @@ def test_a_full_disk_is_reported_before_work(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="no space left on the device"):
         check_output_file(tmp_path / "x.json", "--json")
     assert outputs.MIN_FREE_BYTES > 0
+
+
+def test_plain_file_mode_removes_the_executable_bits_and_respects_the_umask(tmp_path):
+    import os
+    import stat
+
+    from seg.outputs import plain_file_mode
+
+    path = tmp_path / "model.tflite"
+    path.write_bytes(b"x")
+    path.chmod(0o777)
+    previous = os.umask(0o027)
+    try:
+        plain_file_mode(path)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

@@ -33,6 +33,7 @@ from seg.cli import (
     add_threads_argument,
     model_positionals,
     read_model_card,
+    require_inputs,
     run_tool,
     tool_parser,
 )
@@ -71,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0.0 <= args.alpha <= 1.0:
         parser.error(f"--alpha {args.alpha} must be in [0, 1]")
     weights, inputs = rest[0], rest[1:]
+    require_inputs((config_path, "config"), (weights, "model"), *((path, "input") for path in inputs))
     out_dir = check_output_dir(args.output_dir, "--output-dir")
 
     import cv2  # heavy imports after the arguments are checked

@@ -29,6 +29,7 @@ from seg.cli import (
     check_report_outputs,
     model_positionals,
     read_model_card,
+    require_inputs,
     run_tool,
     tool_parser,
     write_report,
@@ -49,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_intermixed_args(argv)  # options may come between the positionals
     config_path, (checkpoint,) = model_positionals(parser, args.items, 1, 1, "[CONFIG.py] MODEL")
+    require_inputs((config_path, "config"), (checkpoint, "model"))
     check_report_outputs(args)
     if args.cityscapes_results:
         check_output_dir(args.cityscapes_results, "--cityscapes-results", args.overwrite)

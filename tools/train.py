@@ -15,8 +15,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from seg.cli import add_override_argument, add_overwrite_argument, run_tool, tool_parser
+from seg.cli import add_override_argument, add_overwrite_argument, require_inputs, run_tool, tool_parser
 from seg.config import load_config
+from seg.train.threads import prefer_passive_waiting
+
+prefer_passive_waiting()  # before torch is imported (seg/train/threads.py says why)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,8 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_overwrite_argument(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. for log files)")
     args = parser.parse_args(argv)
+    require_inputs((args.config, "config"), (None if args.resume in (None, "auto") else args.resume, "--resume"))
     config = load_config(args.config, args.overrides)
-    from seg.train.fit import train
+    if config.data.dataset != "toy":  # the toy set is generated when missing
+        require_inputs((config.data.root, "data.root"))
+    from seg.train.fit import train  # imports Lightning: after the arguments and the config are checked
 
     train(config, work_dir=args.work_dir, resume=args.resume, progress=not args.no_progress, overwrite=args.overwrite)
     return 0

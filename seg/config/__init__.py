@@ -24,6 +24,7 @@ from seg.config.rules import (
     validate_optim,
     validate_trainer,
 )
+from seg.config.schedule import effective_warmup_steps, val_interval
 from seg.config.schema import (
     DILATION_STARTS,
     EVAL_MODES,
@@ -48,6 +49,8 @@ from seg.config.schema import (
 )
 
 __all__ = [
+    "effective_warmup_steps",
+    "val_interval",
     "DILATION_STARTS",
     "EVAL_MODES",
     "GATE_ACTIVATIONS",

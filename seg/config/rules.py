@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from seg.config.schedule import effective_warmup_steps, val_interval
 from seg.config.schema import (
     DILATION_STARTS,
     EVAL_MODES,
@@ -159,19 +160,31 @@ def validate_loss(loss: LossConfig, num_classes: int) -> None:
 
 
 def validate_trainer(t: TrainerConfig) -> None:
-    if t.max_steps < 1 or t.val_every_n_steps < 1:
+    if t.max_steps < 1 or t.val_every_n_steps < 0 or t.validations < 1:
         raise ConfigError(
-            f"trainer.max_steps={t.max_steps} and trainer.val_every_n_steps={t.val_every_n_steps} must be positive, "
-            f"e.g. --set trainer.max_steps={max(t.max_steps, 1)} trainer.val_every_n_steps="
-            f"{_largest_divisor(max(t.max_steps, 1), max(t.val_every_n_steps, 1))}."
+            f"trainer.max_steps={t.max_steps} and trainer.validations={t.validations} must be positive and "
+            f"trainer.val_every_n_steps={t.val_every_n_steps} >= 0 (0: every max_steps / validations steps), "
+            f"e.g. --set trainer.max_steps={max(t.max_steps, 1)} trainer.validations={max(t.validations, 1)} "
+            "trainer.val_every_n_steps=0."
         )
-    if t.max_steps % t.val_every_n_steps:
+    if t.max_steps % val_interval(t):
         # Lightning validates every N steps but not at max_steps itself; the final weights must be validated
         # (metrics.json, last.ckpt), so the last validation has to fall on the last step.
         raise ConfigError(
             f"trainer.max_steps={t.max_steps} is not a multiple of trainer.val_every_n_steps={t.val_every_n_steps}, so "
             "the final weights would never be validated. Use a divisor, e.g. "
-            f"--set trainer.val_every_n_steps={_largest_divisor(t.max_steps, t.val_every_n_steps)}."
+            f"--set trainer.val_every_n_steps={_largest_divisor(t.max_steps, t.val_every_n_steps)}, or "
+            "trainer.val_every_n_steps=0 (derived from trainer.validations)."
+        )
+    for key, value in (("threads", t.threads), ("precise_bn_batches", t.precise_bn_batches)):
+        if value < 0:
+            raise ConfigError(
+                f"trainer.{key}={value} must be >= 0 (0: {_ZERO_MEANS[key]}), e.g. --set trainer.{key}=0."
+            )
+    if not t.checkpoint_every_minutes >= 0:
+        raise ConfigError(
+            f"trainer.checkpoint_every_minutes={t.checkpoint_every_minutes} must be >= 0 (0: only at validations), "
+            "e.g. --set trainer.checkpoint_every_minutes=30."
         )
     if t.precision not in PRECISIONS:
         raise ConfigError(
@@ -181,6 +194,9 @@ def validate_trainer(t: TrainerConfig) -> None:
         raise ConfigError(
             f"trainer.devices={t.devices} and trainer.num_nodes={t.num_nodes} must be at least 1, e.g. --set trainer.devices=1 trainer.num_nodes=1."
         )
+
+
+_ZERO_MEANS = {"threads": "chosen from the cores the process may use", "precise_bn_batches": "no re-estimation"}
 
 
 def closest_choice(value: str, choices: tuple[str, ...]) -> str:
@@ -210,10 +226,16 @@ def validate_optim(optim: OptimConfig, max_steps: int | None = None) -> None:
         raise ConfigError(
             f"optim.poly_power={optim.poly_power} must be >= 0, e.g. the paper's protocol: --set optim.poly_power=0.9."
         )
-    if not 0 <= optim.warmup_steps < max_steps:
+    if not 0.0 < optim.warmup_max_fraction <= 1.0:
+        raise ConfigError(
+            f"optim.warmup_max_fraction={optim.warmup_max_fraction} must be in (0, 1], e.g. --set "
+            "optim.warmup_max_fraction=0.1 (the warmup takes at most a tenth of the run)."
+        )
+    if not 0 <= effective_warmup_steps(optim, max_steps) < max_steps:
         raise ConfigError(
             f"optim.warmup_steps={optim.warmup_steps} must be in [0, trainer.max_steps={max_steps}); "
-            f"e.g. --set optim.warmup_steps={min(max(optim.warmup_steps, 0), max_steps // 10)}."
+            f"e.g. --set optim.warmup_steps={min(max(optim.warmup_steps, 0), max_steps // 10)}, or "
+            "optim.warmup_max_fraction=0.1 (at most a tenth of the run)."
         )
     if not 0.0 <= optim.warmup_start_factor <= 1.0:
         raise ConfigError(

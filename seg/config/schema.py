@@ -150,6 +150,9 @@ class OptimConfig:
     poly_power: float = 0.9
     warmup_steps: int = 0
     warmup_start_factor: float = 0.1
+    # The warmup is at most this fraction of trainer.max_steps (seg.config.schedule.effective_warmup_steps), so a short run
+    # (--set trainer.max_steps=N) keeps a warmup in proportion; 1.0 leaves optim.warmup_steps as it is.
+    warmup_max_fraction: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,11 @@ class TrainerConfig:
     """What Lightning's Trainer needs, plus our own switches."""
 
     max_steps: int = 90_000
-    val_every_n_steps: int = 5_000
+    # Validate (and write checkpoints/last.ckpt) every N steps; 0 derives N from trainer.validations and
+    # max_steps (seg.config.schedule.val_interval), so --set trainer.max_steps=N alone gives a sensible run.
+    val_every_n_steps: int = 0
+    # How many validations a run has when val_every_n_steps=0 (the last one at max_steps).
+    validations: int = 18
     accelerator: str = "auto"
     devices: int = 1
     # Machines for multi-node DDP (SLURM / torchrun); data.batch_size is split over devices * num_nodes.
@@ -167,6 +174,16 @@ class TrainerConfig:
     channels_last: bool = False
     seed: int = 0
     log_every_n_steps: int = 50
+    # Intra-op threads of the training process; 0: OMP_NUM_THREADS if set, else the cores the process may use
+    # (affinity mask, cgroup CPU quota; seg.train.threads). Loader workers always run single-threaded.
+    threads: int = 0
+    # Precise BN (seg.train.precise_bn): before every validation, BatchNorm running statistics are re-estimated
+    # as the average over this many training batches (forward only), so validations and checkpoints measure
+    # the weights trained. 0 keeps the momentum-blended statistics.
+    precise_bn_batches: int = 20
+    # Also write checkpoints/last.ckpt every this many minutes of training, bounding what a crash can lose
+    # (Ctrl-C and SIGTERM always write it); 0: only at validations.
+    checkpoint_every_minutes: float = 30.0
 
 
 @dataclass(frozen=True)

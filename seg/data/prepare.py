@@ -4,9 +4,11 @@ real dataset's root checked), and the validation loader that evaluation and the 
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import cv2
+import torch
 from torch.utils.data import DataLoader
 
 from seg.config import DataConfig
@@ -59,9 +61,13 @@ def prepare_data(data: DataConfig) -> None:
 
 
 def loader_worker_init(worker_id: int) -> None:
-    """Loader workers already run in parallel; OpenCV's own thread pool inside each only oversubscribes
-    the cores (on 2 cores it costs ~30% extra CPU time in toy generation)."""
+    """Loader workers already run in parallel; OpenCV's and PyTorch's own thread pools inside each only
+    oversubscribe the cores (on a 2-core machine OpenCV's cost ~30% extra CPU time in toy generation).
+    Ctrl-C is the main process's to handle (seg.train.interrupt finishes the step and writes a checkpoint):
+    a worker that died of it first would fail the step."""
     cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def val_dataset(data: DataConfig) -> SegmentationDataset:

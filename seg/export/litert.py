@@ -33,6 +33,7 @@ from torch import nn
 
 from seg.errors import ExportError
 from seg.models.fuse import fold_batchnorm
+from seg.outputs import plain_file_mode
 from seg.runtimes.litert import SIGNATURE, _interpreter
 
 
@@ -80,7 +81,7 @@ def export_litert(
                     "Export it with --format onnx or executorch instead."
                 ) from None
         edge_model.export(str(path))
-    return path
+    return plain_file_mode(path)
 
 
 def quantize_litert_int8(
@@ -118,6 +119,7 @@ def quantize_litert_int8(
         result = quant.quantize(ranges)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     result.export_model(str(output_path), overwrite=True)
+    plain_file_mode(output_path)
     return output_path
 
 

@@ -3,7 +3,8 @@
 ``train(config, work_dir, resume)`` is what tools/train.py calls. A work dir holds::
 
     config.py                  the resolved config (a loadable config file: tools/test.py accepts it)
-    checkpoints/last.ckpt      written at every validation (resume from it)
+    checkpoints/last.ckpt      written at every validation, every trainer.checkpoint_every_minutes and on
+                               Ctrl-C / SIGTERM (resume from it)
     checkpoints/best.ckpt      the best val/mIoU so far
     logs/tensorboard/version_N TensorBoard events, one version per launch
     logs/csv/version_N         the same scalars as metrics.csv
@@ -15,9 +16,10 @@ from __future__ import annotations
 import json
 import logging
 import pprint
+import shutil
 import time
 import warnings
-from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +30,13 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
 
 from seg.classes import check_num_classes, resolve_classes
-from seg.config import Config, ConfigError, config_to_dict, validate_config
+from seg.config import Config, ConfigError, config_to_dict, effective_warmup_steps, val_interval, validate_config
+from seg.errors import DatasetError, Failure
 from seg.inference.evaluate import metrics_report
 from seg.inference.metrics import format_scores_table
 from seg.inference.modes import describe_inference
 from seg.models import CheckpointError, read_checkpoint_config
+from seg.models.checkpoint import model_differences
 from seg.outputs import OutputError, check_output_dir
 from seg.train.checkpointing import (
     BEST,
@@ -43,7 +47,10 @@ from seg.train.checkpointing import (
     resolve_resume,
 )
 from seg.train.datamodule import SegmentationDataModule
+from seg.train.interrupt import InterruptCheckpoint, SIGTERMException
 from seg.train.module import SegmentationModule
+from seg.train.precise_bn import PreciseBatchNorm
+from seg.train.threads import training_threads
 
 MONITOR = "val/mIoU"
 
@@ -75,7 +82,7 @@ def validate_training_config(config: Config) -> Config:
 
 
 def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.Trainer:
-    """A Trainer for iteration-based training with validation every ``trainer.val_every_n_steps`` steps."""
+    """A Trainer for iteration-based training with validation every ``val_interval(trainer)`` steps."""
     t = config.trainer
     checkpoints = work_dir / "checkpoints"
     # Two callbacks, because Lightning 2.6's save_last only rewrites last.ckpt at a validation that also
@@ -88,6 +95,21 @@ def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.T
         dirpath=checkpoints, filename=Path(LAST).stem, monitor=None, save_top_k=1,
         auto_insert_metric_name=False, enable_version_counter=False, save_on_train_epoch_end=False,
     )  # fmt: skip
+    # A third writer of last.ckpt, on the clock: what a crash (SIGKILL, power) can lose is bounded by time too.
+    timed = []
+    if t.checkpoint_every_minutes > 0:
+        interval = timedelta(minutes=t.checkpoint_every_minutes)
+        timed.append(
+            ModelCheckpoint(
+                dirpath=checkpoints,
+                filename=Path(LAST).stem,
+                monitor=None,
+                save_top_k=1,
+                auto_insert_metric_name=False,
+                enable_version_counter=False,
+                train_time_interval=interval,
+            )  # fmt: skip
+        )
     multi_process = t.devices * t.num_nodes > 1
     on_gpu = t.accelerator in ("gpu", "cuda") or (t.accelerator == "auto" and torch.cuda.is_available())
     return pl.Trainer(
@@ -103,12 +125,14 @@ def build_trainer(config: Config, work_dir: Path, progress: bool = True) -> pl.T
         precision=t.precision,
         max_steps=t.max_steps,
         max_epochs=-1,
-        val_check_interval=t.val_every_n_steps,
+        val_check_interval=val_interval(t),
         check_val_every_n_epoch=None,  # count steps across epochs, not batches within one
         log_every_n_steps=t.log_every_n_steps,
         # An explicit tqdm bar: Lightning's default, RichProgressBar when `rich` is installed, titles the bar
         # "Epoch 0/-2" under max_epochs=-1 (iteration-based training has no epoch count).
-        callbacks=[best, last, LearningRateMonitor(logging_interval="step")]
+        # PreciseBatchNorm first: the statistics are re-estimated before validation and the checkpoints after it.
+        callbacks=[PreciseBatchNorm(t.precise_bn_batches), best, last, *timed, InterruptCheckpoint(checkpoints / LAST)]
+        + [LearningRateMonitor(logging_interval="step")]
         + ([TQDMProgressBar()] if progress else []),
         logger=[
             TensorBoardLogger(save_dir=work_dir / "logs", name="tensorboard"),
@@ -137,11 +161,12 @@ def _check_resume_config(config: Config, checkpoint: Path) -> None:
     if stored is None:
         return
     # The ImageNet file only initialised the run; the checkpoint's weights replace it.
-    if replace(stored.model, backbone_weights=None) != replace(config.model, backbone_weights=None):
+    differences = [d for d in model_differences(stored.model, config.model) if d.effect != "none"]
+    if differences:
         raise ConfigError(
-            f"--resume {checkpoint}: the checkpoint was trained with a different model section "
-            f"({stored.model}) than the config ({config.model}). Resume with the config it was trained with, "
-            "or start a new run in another --work-dir."
+            f"--resume {checkpoint}: the checkpoint was trained as another model than the config describes: "
+            f"{'; '.join(map(str, differences))}. Resume with the config it was trained with, or start a new run "
+            "in another --work-dir."
         )
 
 
@@ -182,6 +207,7 @@ def train(
     work_dir = Path(work_dir) if work_dir is not None else default_work_dir(config)
     if rank_zero_only.rank == 0:
         check_work_dir(config, work_dir, resume, overwrite)
+    created_work_dir = not work_dir.exists()
     ckpt_path = resolve_resume(resume, work_dir)
     start_step = 0
     if ckpt_path is not None:
@@ -202,6 +228,13 @@ def train(
     pl.seed_everything(config.trainer.seed + start_step, workers=True, verbose=False)
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")  # TF32 matmuls on Ampere and newer
+    threads, source = training_threads(config.trainer.threads, processes=config.trainer.devices)
+    torch.set_num_threads(threads)
+    t = config.trainer
+    rank_zero_info(
+        f"{t.max_steps} steps, validation every {val_interval(t)}, warmup "
+        f"{effective_warmup_steps(config.optim, t.max_steps)} steps; {threads} threads ({source})."
+    )
     if rank_zero_only.rank == 0:
         remove_stale_temp_files(work_dir / "checkpoints")
     write_resolved_config(config, work_dir / "config.py")
@@ -212,7 +245,17 @@ def train(
     datamodule = SegmentationDataModule(config.data)
     trainer = build_trainer(config, work_dir, progress)
     started = time.monotonic()
-    trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    except DatasetError:
+        if created_work_dir and trainer.global_step == 0 and rank_zero_only.rank == 0:
+            remove_unused_work_dir(work_dir)
+        raise
+    except SIGTERMException:
+        raise Failure(
+            f"Stopped by SIGTERM at step {trainer.global_step}; {work_dir / 'checkpoints' / LAST} holds it: continue "
+            "with the same command and --resume auto."
+        ) from None
     fit_seconds = time.monotonic() - started
     if module.last_val_scores is None or module.last_val_step != trainer.global_step:
         # Resumed from a finished run: nothing was trained, so validate the restored weights.
@@ -238,6 +281,15 @@ def train(
         miou = _percent(metrics["mIoU"])
         print(f"step {metrics['step']}: val mIoU {miou} ({metrics['inference']}); work dir {work_dir}")
     return metrics
+
+
+def remove_unused_work_dir(work_dir: Path) -> None:
+    """Remove a work dir this run created when the run was refused before training (e.g. by the dataset check),
+    so the next attempt needs no --overwrite: only if it holds nothing but the run's config.py and logs."""
+    entries = {p.name for p in work_dir.iterdir()} if work_dir.is_dir() else set()
+    checkpoints = work_dir / "checkpoints"
+    if entries <= {"config.py", "logs", "checkpoints"} and not (checkpoints.is_dir() and any(checkpoints.iterdir())):
+        shutil.rmtree(work_dir)
 
 
 def _percent(value: float | None) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-from seg.config import OptimConfig, validate_optim
+from seg.config import OptimConfig, effective_warmup_steps, validate_optim
 
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
@@ -80,7 +80,7 @@ def poly_scheduler(
         poly_factor,
         max_steps=max_steps,
         power=optim.poly_power,
-        warmup_steps=optim.warmup_steps,
+        warmup_steps=effective_warmup_steps(optim, max_steps),
         warmup_start_factor=optim.warmup_start_factor,
     )
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=rule)

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -84,6 +85,9 @@ def test_a_checkpoint_under_another_architecture_is_refused_with_the_fix_first(t
 @pytest.mark.parametrize("tool", ["train", "test", "infer", "print_config"])
 def test_tools_exit_2_with_message_on_bad_config_key_or_missing_file(tool, tmp_path, capsys):
     extra = {"train": [], "test": ["x.ckpt"], "infer": ["x.ckpt", "y.png"], "print_config": []}[tool]
+    extra = [str(tmp_path / name) for name in extra]
+    for path in extra:
+        Path(path).touch()  # present: the config's own error comes first
     assert run(tool, TOY_CONFIG, *extra, "--set", "model.outputstride=8") == 2
     err = capsys.readouterr().err
     assert "Unknown config key 'model.outputstride': did you mean --set model.output_stride=8?" in err
@@ -117,3 +121,38 @@ def test_two_process_cpu_ddp_run_writes_metrics(toy_root, tmp_path):
     assert "Initializing distributed: GLOBAL_RANK: 1, MEMBER: 2/2" in done.stderr + done.stdout
     metrics = json.loads((work_dir / "metrics.json").read_text())
     assert metrics["step"] == 4 and (work_dir / "checkpoints" / "last.ckpt").is_file()
+
+
+MISSING_INPUT = """
+import runpy, sys
+sys.argv = [{tool!r}, *{argv!r}]
+try:
+    runpy.run_path({tool!r}, run_name="__main__")
+except SystemExit as stop:
+    print("exit", stop.code, "torch loaded:", "torch" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("tool", "argv", "named"),
+    [
+        ("test", ["missing.ckpt"], "model missing.ckpt does not exist"),
+        ("infer", ["missing.ckpt", "photos/"], "model missing.ckpt does not exist; input photos/ does not exist"),
+        ("train", [TOY_CONFIG, "--resume", "missing.ckpt"], "--resume missing.ckpt does not exist"),
+        (
+            "train",
+            [str(REPO / "configs" / "lraspp_small_cityscapes.py"), "--set", "data.root=nope"],
+            "data.root nope does",
+        ),
+        (
+            "train",
+            [str(REPO / "configs" / "lraspp_small_folder.py"), "--set", "data.root=nope"],
+            "needs nope/classes.txt",
+        ),
+    ],
+)
+def test_a_missing_input_is_reported_before_torch_is_imported(tool, argv, named, tmp_path):
+    script = MISSING_INPUT.format(tool=str(REPO / "tools" / f"{tool}.py"), argv=argv)
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "exit 2 torch loaded: False" in done.stdout, done.stdout + done.stderr
+    assert named in done.stderr

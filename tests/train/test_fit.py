@@ -122,8 +122,10 @@ def test_resume_auto_without_checkpoint_starts_fresh_and_bad_path_is_an_error(tm
 def test_resume_with_another_model_is_refused(finished_run, tmp_path):
     config, work_dir, _ = finished_run
     other = tiny_config(Path(config.data.root), "model.head_channels=16")
-    with pytest.raises(ConfigError, match="different model section"):
+    # The difference field by field, not two whole ModelConfig reprs.
+    with pytest.raises(ConfigError, match=re.escape("model.head_channels=16 (the checkpoint has 32)")) as error:
         train(other, work_dir=_copy_run(work_dir, tmp_path), resume="auto", progress=False)
+    assert "ModelConfig(" not in str(error.value)
 
 
 @pytest.mark.slow
@@ -153,7 +155,7 @@ def test_nan_loss_stops_with_message_and_leaves_best_untouched(finished_run, tmp
         ("model.num_classes=20 loss.class_weights=None", "model.num_classes=20 but data.dataset='toy' has 19 classes"),
         ("trainer.precision=16", "trainer.precision='16' is not supported"),
         ("optim.optimizer=adam", "optim.optimizer='adam' is not supported"),
-        ("optim.warmup_steps=4", "optim.warmup_steps=4 must be in"),
+        ("optim.warmup_steps=4 optim.warmup_max_fraction=1.0", "optim.warmup_steps=4 must be in"),
         ("loss.class_weights=(1.0,2.0)", "loss.class_weights has 2 values but there are 19 classes"),
         ("eval.mode=slide", "eval.crop_size=None"),
     ],
@@ -189,3 +191,19 @@ def test_the_progress_bar_is_tqdm_and_never_counts_epochs_to_minus_two(tmp_path)
     # Lightning's default with `rich` installed is RichProgressBar, titled "Epoch 0/-2" under max_epochs=-1.
     assert type(trainer.progress_bar_callback) is TQDMProgressBar
     assert build_trainer(config, tmp_path / "run", progress=False).progress_bar_callback is None
+
+
+def test_a_run_refused_by_the_dataset_check_leaves_no_work_dir(tmp_path):
+    config = tiny_config(tmp_path / "toy")
+    train_images = tmp_path / "toy" / "leftImg8bit" / "train"
+    train(config, work_dir=tmp_path / "first", progress=False)  # generates the toy set
+    broken = sorted(train_images.rglob("*.png"))[0]
+    broken.write_bytes(broken.read_bytes()[:100])  # truncated: the quick check refuses it
+    with pytest.raises(UserError, match=re.escape(broken.name)):
+        train(config, work_dir=tmp_path / "refused", progress=False)
+    assert not (tmp_path / "refused").exists()
+    # A work dir that was there before is the user's: left in place.
+    (tmp_path / "theirs").mkdir()
+    with pytest.raises(UserError):
+        train(config, work_dir=tmp_path / "theirs", progress=False)
+    assert (tmp_path / "theirs").is_dir()
