@@ -23,7 +23,7 @@ MAX_LINES = 300
 # the video demo, and training with Lightning on top.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("seg.errors",),
-    ("seg.classes", "seg.outputs", "seg.cli"),
+    ("seg.classes", "seg.outputs"),
     ("seg.config",),
     ("seg.models", "seg.synthetic"),
     ("seg.data",),
@@ -31,7 +31,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("seg.runtimes",),
     ("seg.export",),
     ("seg.bench", "seg.video", "seg.batch"),
+    ("seg.app",),
     ("seg.train",),
+    # The tools' command-line glue: it parses arguments without torch and reaches any room lazily.
+    ("seg.cli",),
 )
 # ``seg/__init__.py``, the public front door, re-exports the config loader and (lazily) ``build_model``.
 ROOT_MAY_IMPORT = ("seg.config", "seg.models")

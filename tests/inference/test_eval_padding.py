@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from seg.config import ConfigError, EvalConfig, validate_eval
+from seg.inference.card import ModelCard
 from seg.inference.modes import describe_inference, predict_probabilities
 from seg.inference.predictor import Predictor, TorchRunner
 
@@ -30,22 +31,22 @@ def model() -> nn.Module:
 
 def test_probabilities_are_those_of_the_padded_image_cropped_back(model):
     images = torch.randn(2, 3, 11, 13) + 1.0
-    probs = predict_probabilities(model, images, EvalConfig(pad_to=(16, 20)), 4)
+    probs = predict_probabilities(model, images, EvalConfig(pad_to=(16, 20)), 4, False)
     padded = torch.nn.functional.pad(images, (0, 7, 0, 5))
     with torch.no_grad():
         expected = model(padded).softmax(dim=1)[..., :11, :13]
     torch.testing.assert_close(probs, expected)
-    unpadded = predict_probabilities(model, images, EvalConfig(), 4)
+    unpadded = predict_probabilities(model, images, EvalConfig(), 4, False)
     assert not torch.allclose(probs, unpadded)  # the padding reaches the network
     # An image already as large as pad_to is not padded (nor cropped).
-    torch.testing.assert_close(predict_probabilities(model, images, EvalConfig(pad_to=(8, 8)), 4), unpadded)
+    torch.testing.assert_close(predict_probabilities(model, images, EvalConfig(pad_to=(8, 8)), 4, False), unpadded)
 
 
 def test_predictor_labels_follow_the_padding(model):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (2, 11, 13, 3), dtype=np.uint8)
     mean, std = (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
-    padded = Predictor(TorchRunner(model), 4, mean, std, eval=EvalConfig(pad_to=(16, 20)))
+    padded = Predictor(TorchRunner(model), ModelCard(4, mean, std), eval=EvalConfig(pad_to=(16, 20)))
     labels = padded.predict(images)
     batch = (torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255 - 0.5) / 0.5
     with torch.no_grad():

@@ -19,6 +19,7 @@ from seg.models import build_model
 from seg.models.importers_tf import import_tf_checkpoint, read_source, tf_names
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tf"
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 _spec = importlib.util.spec_from_file_location("tf_fixture_build", FIXTURES / "build.py")
 BUILD = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(BUILD)  # numpy only at import; TensorFlow is imported by its main()
@@ -36,7 +37,7 @@ def _logits(model: torch.nn.Module, size: tuple[int, int], full: bool) -> np.nda
 
 @pytest.fixture(scope="module", params=["large", "small"])
 def imported(request):
-    checkpoint, config = import_tf_checkpoint(FIXTURES / request.param / "model.ckpt-0")
+    checkpoint, config = import_tf_checkpoint(FIXTURES / request.param / "model.ckpt-0", configs_dir=CONFIGS)
     state = {key.removeprefix("model."): value for key, value in checkpoint["state_dict"].items()}
     return request.param, config, state, np.load(FIXTURES / f"{request.param}_logits.npz")
 
