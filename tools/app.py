@@ -25,23 +25,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seg.cli import (
-    MODEL_HELP,
     add_exact_labels_argument,
-    add_model_mismatch_argument,
-    add_override_argument,
+    add_model_arguments,
+    add_threads_argument,
+    model_positionals,
     run_tool,
-    split_config,
+    tool_parser,
 )
 from seg.errors import UserError
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        usage="%(prog)s [CONFIG.py] MODEL [options]",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("items", nargs="+", metavar="[CONFIG] MODEL", help=MODEL_HELP)
+    parser = tool_parser(__doc__, "%(prog)s [CONFIG.py] MODEL [options]")
+    add_model_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s, this machine)")
     parser.add_argument("--port", type=int, default=7860, help="TCP port (default: %(default)s)")
     parser.add_argument("--queue-size", type=int, default=64, help="requests that may wait (default: %(default)s)")
@@ -59,15 +55,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--examples-dir",
         help="where the toy example images are generated on first start (default: ~/.cache/seg/app_examples)",
     )
-    parser.add_argument("--threads", type=int, help="PyTorch / runtime threads (default: the runtime's own)")
+    add_threads_argument(parser)
     add_exact_labels_argument(parser)
-    add_override_argument(parser)
-    add_model_mismatch_argument(parser)
     args = parser.parse_intermixed_args(argv)
-    args.config, rest = split_config(args.items)
-    if len(rest) != 1:
-        parser.error(f"expected [CONFIG.py] MODEL, got {' '.join(args.items)}")
-    args.weights = rest[0]
+    args.config, (args.weights,) = model_positionals(parser, args.items, 1, 1, "[CONFIG.py] MODEL")
     if not 0 < args.port < 65536:
         parser.error(f"--port {args.port} must be in 1..65535")
     for name in ("queue_size", "concurrency", "max_file_mb", "max_video_frames", "threads"):

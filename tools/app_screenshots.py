@@ -10,19 +10,18 @@ app extra (Playwright) and a Chromium (apt-get install chromium); Playwright's b
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import run_tool
+from seg.cli import run_tool, tool_parser
 from seg.errors import UserError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("url", help="the running app, e.g. http://127.0.0.1:7860/")
     parser.add_argument("--output-dir", default="docs/images", help="where app_*.png go (default: %(default)s)")
     parser.add_argument("--chromium", default=shutil.which("chromium"), help="the browser (default: %(default)s)")

@@ -11,24 +11,23 @@ Run it on a quiet machine: every figure is wall-clock time.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_override_argument, run_tool, split_config
+from seg.cli import add_override_argument, add_threads_argument, run_tool, split_config, tool_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("items", nargs="+", metavar="[CONFIG] MODEL FOLDER")
     add_override_argument(parser)  # passed on to both tools
     parser.add_argument("--count", type=int, default=200, help="N: runs over N and 2N images (default: %(default)s)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="Ray pool sizes (default: 1 2)")
     parser.add_argument("--batch-size", type=int, default=16, help="Ray batch size (default: %(default)s)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per process (default: %(default)s)")
+    add_threads_argument(parser, 1, help="threads per process (default: %(default)s)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats (default: %(default)s)")
     parser.add_argument("--output", help="also write the results as JSON here")
     args = parser.parse_args(argv)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from seg.cli import tool_parser  # noqa: E402
 from seg.train.threads import prefer_passive_waiting  # noqa: E402
 
 prefer_passive_waiting()  # as tools/train.py does, before torch is imported
@@ -87,7 +88,7 @@ def child(out: Path, config_path: str, steps: int, overrides: Sequence[str], wor
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("config", nargs="?", default=str(REPO / "configs" / "lraspp_small_toy.py"))
     parser.add_argument("--steps", type=int, default=60, help="steps per run (timed from step 10)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of interleaved runs")

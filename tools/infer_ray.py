@@ -27,11 +27,12 @@ from seg.cli import (
     EXIT_INCOMPLETE,
     MODEL_HELP,
     add_exact_labels_argument,
-    add_model_mismatch_argument,
-    add_override_argument,
+    add_model_arguments,
     add_overwrite_argument,
+    add_threads_argument,
     run_tool,
     split_config,
+    tool_parser,
 )
 from seg.data.render import LEGEND_PLACEMENTS
 from seg.outputs import check_output_dir
@@ -45,19 +46,13 @@ def positive(text: str) -> int:
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        usage="%(prog)s [CONFIG.py] MODEL INPUT [INPUT ...] [options]",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("items", nargs="+", metavar="[CONFIG] MODEL INPUT", help=f"{MODEL_HELP} INPUT: see above.")
-    add_override_argument(parser)
-    add_model_mismatch_argument(parser)
+    parser = tool_parser(__doc__, "%(prog)s [CONFIG.py] MODEL INPUT [INPUT ...] [options]")
+    add_model_arguments(parser, "[CONFIG] MODEL INPUT", help=f"{MODEL_HELP} INPUT: see above.")
     parser.add_argument("--output-dir", default="outputs/infer", help="local path or URI (default: %(default)s)")
     parser.add_argument("--address", help="the Ray cluster to join (auto, HOST:6379, ray://HOST:10001)")
     parser.add_argument("--workers", type=positive, default=1, help="actors, one model each (default: %(default)s)")
     parser.add_argument("--batch-size", type=positive, default=16, help="images per call (default: %(default)s)")
-    parser.add_argument("--threads", type=positive, default=1, help="CPU threads (and CPUs) per worker")
+    add_threads_argument(parser, 1, help="CPU threads (and CPUs) per worker (default: %(default)s)")
     parser.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs per worker (checkpoints only)")
     parser.add_argument("--overlays", action="store_true", help="also write NAME_overlay.png")
     parser.add_argument("--no-masks", action="store_true", help="no NAME_mask.png (label maps and table only)")

@@ -13,24 +13,23 @@ size, interleaved (seg.bench.timing.time_interleaved). docs/deployment.md ("The 
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_override_argument, add_threads_argument, run_tool, tool_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("model", help="an fp32 .onnx written by tools/export.py (it carries its config)")
     parser.add_argument("--calibration", required=True, metavar="DIR_OR_CONFIG", help="as tools/export.py --int8")
     parser.add_argument("--calibration-images", type=int, default=32)
     parser.add_argument("--eval-images", type=int, default=50)
     parser.add_argument("--saturation-images", type=int, default=3, help="images the pair sums are computed on")
-    parser.add_argument("--threads", type=int)
+    add_threads_argument(parser)
     parser.add_argument("--time-size", nargs=2, type=int, metavar=("H", "W"), help="also time the three files")
     parser.add_argument("--iters", type=int, default=20, help="timed calls per file with --time-size")
     add_override_argument(parser)

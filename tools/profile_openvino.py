@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from seg.cli import add_override_argument, run_tool
+from seg.cli import add_input_size_argument, add_override_argument, add_threads_argument, run_tool, tool_parser
 from seg.config import ConfigError
 from seg.runtimes.backends import BACKENDS
 
@@ -26,11 +26,11 @@ OPENVINO_BACKENDS = [name for name, backend in BACKENDS.items() if backend.runti
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(__doc__)
     parser.add_argument("model", help="a config (.py), a checkpoint or an OpenVINO .xml")
     parser.add_argument("--backend", choices=OPENVINO_BACKENDS, default="openvino")
-    parser.add_argument("--input-size", nargs=2, type=int, default=(512, 1024), metavar=("H", "W"))
-    parser.add_argument("--threads", type=int, default=2, help="INFERENCE_NUM_THREADS (default: %(default)s)")
+    add_input_size_argument(parser, (512, 1024), minimum=32)
+    add_threads_argument(parser, 2, help="INFERENCE_NUM_THREADS (default: %(default)s)")
     parser.add_argument("--iters", type=int, default=10, help="profiled calls averaged (default: %(default)s)")
     add_override_argument(parser)
     args = parser.parse_args(argv)
