@@ -50,9 +50,11 @@ print("ok", where)
 
 
 def _dependency_paths(checkout: Path) -> list[str]:
-    """The running environment's site-packages (torch and the rest), never a folder inside the checkout."""
+    """The running environment's site-packages (torch and the rest). Added as lines of a .pth file, their own .pth
+    files (the editable install's finder among them) are never run, so ``seg`` can only come from the wheel, even
+    where the environment lies inside the checkout (.ci/run's .venv)."""
     paths = [*site.getsitepackages(), sysconfig.get_paths()["purelib"]]
-    return [p for p in dict.fromkeys(paths) if Path(p).is_dir() and not Path(p).resolve().is_relative_to(checkout)]
+    return [p for p in dict.fromkeys(paths) if Path(p).is_dir() and Path(p).resolve() != checkout]
 
 
 @pytest.mark.slow  # a wheel build and a fresh interpreter importing torch: ~30 s
