@@ -83,3 +83,24 @@ def choose_backend(backend: str | None, weights: str | Path | None, runtime: str
             f"--format {next(f for f, r in FORMATS.items() if r == chosen.runtime)} --output PATH{suffix}."
         )
     return backend
+
+
+def check_fits(
+    path: str | Path,
+    static: tuple[int, int] | None,
+    classes: int | None,
+    num_classes: int,
+    input_size: tuple[int, int] | None,
+) -> None:
+    """Fail with the fix when an export of fixed size ``static`` and class axis ``classes`` (None: dynamic) cannot
+    serve a predictor for ``num_classes`` at ``input_size``; every runner's ``check`` calls it."""
+    if static is not None and input_size is not None and input_size != static:
+        raise ConfigError(
+            f"{path} was exported for a fixed input size {static[0]}x{static[1]} but input_size="
+            f"{input_size[0]}x{input_size[1]} was asked for. Re-export with --dynamic or --input-size."
+        )
+    if classes is not None and classes != num_classes:
+        raise ConfigError(
+            f"{path} predicts {classes} classes but the config has model.num_classes={num_classes}; "
+            "use the config the model was exported from."
+        )

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 
 from seg.config import ConfigError
+from seg.runtimes.backends import check_fits
 
 
 def ort_session(
@@ -72,18 +73,7 @@ class OnnxRunner:
                 f"{self.path} outputs label maps (exported with --labels); the Predictor needs logits. "
                 "Re-export without --labels."
             )
-        static = self.static_size()
-        if static is not None and input_size is not None and input_size != static:
-            raise ConfigError(
-                f"{self.path} was exported for a fixed input size {static[0]}x{static[1]} but input_size="
-                f"{input_size[0]}x{input_size[1]} was asked for. Re-export with --dynamic or --input-size."
-            )
-        classes = self.session.get_outputs()[0].shape[1]
-        if isinstance(classes, int) and classes != num_classes:
-            raise ConfigError(
-                f"{self.path} predicts {classes} classes but the config has model.num_classes={num_classes}; "
-                "use the config the model was exported from."
-            )
+        check_fits(self.path, self.static_size(), self.num_classes(), num_classes, input_size)
 
     def synchronize(self) -> None:
         """ONNX Runtime's CPU ``run`` returns when the result is ready."""

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from seg.config import ConfigError
+from seg.runtimes.backends import check_fits
 
 PRECISIONS = {"fp32": "f32", "bf16": "bf16"}  # runner option -> INFERENCE_PRECISION_HINT
 STATIC_SHAPES = 4
@@ -136,18 +137,7 @@ class OpenVINORunner:
 
     def check(self, num_classes: int, input_size: tuple[int, int] | None) -> None:
         """Fail with the fix when this file cannot serve a predictor for ``num_classes`` at ``input_size``."""
-        static = self.static_size()
-        if static is not None and input_size is not None and input_size != static:
-            raise ConfigError(
-                f"{self.path} was exported for a fixed input size {static[0]}x{static[1]} but input_size="
-                f"{input_size[0]}x{input_size[1]} was asked for. Re-export with --dynamic or --input-size."
-            )
-        classes = self.num_classes()
-        if classes is not None and classes != num_classes:
-            raise ConfigError(
-                f"{self.path} predicts {classes} classes but the config has model.num_classes={num_classes}; "
-                "use the config the model was exported from."
-            )
+        check_fits(self.path, self.static_size(), self.num_classes(), num_classes, input_size)
 
     def synchronize(self) -> None:
         """``infer`` returns when the result is ready."""
