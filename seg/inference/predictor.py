@@ -43,6 +43,10 @@ class Runner(Protocol):
 
     def static_size(self) -> tuple[int, int] | None: ...
 
+    def check(self, num_classes: int, input_size: tuple[int, int] | None) -> None:
+        """Fail with the fix when this runner cannot serve ``num_classes`` at ``input_size``."""
+        ...
+
 
 class TorchRunner:
     """An ``nn.Module`` in eval mode under ``torch.inference_mode``, optionally channels-last or compiled.
@@ -73,6 +77,9 @@ class TorchRunner:
 
     def static_size(self) -> tuple[int, int] | None:
         return None
+
+    def check(self, num_classes: int, input_size: tuple[int, int] | None) -> None:
+        """The network is built from the config, so it serves any class count and size."""
 
 
 class Predictor:

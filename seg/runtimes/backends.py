@@ -97,7 +97,8 @@ def check_fits(
     if static is not None and input_size is not None and input_size != static:
         raise ConfigError(
             f"{path} was exported for a fixed input size {static[0]}x{static[1]} but input_size="
-            f"{input_size[0]}x{input_size[1]} was asked for. Re-export with --dynamic or --input-size."
+            f"{input_size[0]}x{input_size[1]} was asked for; leave --input-size out (the predictor resizes each "
+            "image to the export's size) or re-export with --dynamic."
         )
     if classes is not None and classes != num_classes:
         raise ConfigError(

@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""ExecuTorch: the runner of ``.pte`` programs (XNNPACK delegate, fp32 or INT8) behind the one ``Predictor``.
+
+A program exported by ``seg.export.executorch`` carries two small methods beside ``forward`` that say whether
+it is dynamic and whether it is INT8, so the file describes itself. A dynamic program accepts any size up to
+the one its memory was planned for (``max_shape``); a static one exactly that size. ExecuTorch is the optional
+``.[executorch]`` extra (or ``.[mobile]``), imported inside the runner.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from seg.runtimes.backends import check_fits
 
 # Methods an exported program carries beside "forward", so the file says how it was made (seg.export.executorch).
 DYNAMIC_METHOD, INT8_METHOD = "seg_dynamic", "seg_int8"
@@ -59,6 +67,7 @@ class ExecuTorchRunner:
             )
         # For a dynamic program these are the upper bounds the memory plan was made for.
         self.max_shape = tuple(meta.input_tensor_meta(0).sizes())
+        self.output_shape = tuple(meta.output_tensor_meta(0).sizes())  # logits [N, C, H, W] (upper bounds)
         self.dynamic = bool(program.load_method(DYNAMIC_METHOD).execute([])[0])
         self.int8 = bool(program.load_method(INT8_METHOD).execute([])[0])
         version = __version__.split("+")[0]
@@ -90,3 +99,8 @@ class ExecuTorchRunner:
     def static_size(self) -> tuple[int, int] | None:
         """(H, W) of a static export; None for a dynamic one (any size up to ``max_shape``)."""
         return None if self.dynamic else (self.max_shape[2], self.max_shape[3])
+
+    def check(self, num_classes: int, input_size: tuple[int, int] | None) -> None:
+        """Fail with the fix when this program cannot serve a predictor for ``num_classes`` at ``input_size``."""
+        classes = self.output_shape[1] if len(self.output_shape) == 4 else None
+        check_fits(self.path, self.static_size(), classes, num_classes, input_size)

@@ -62,7 +62,9 @@ def load_predictor(
         if torch.device(device).type != "cpu":
             raise ConfigError(f"The {chosen.runtime} backend runs on the CPU here; got device={device!r}.")
         runner = file_runner(chosen.runtime, card.path, threads, bf16=chosen.bf16)
-        return Predictor(runner, card, _export_size(runner, card, input_size), eval, backend, fast_labels)
+        runner.check(card.num_classes, input_size)
+        # A fixed-size export runs at its own size: the Predictor resizes each image to it.
+        return Predictor(runner, card, input_size or runner.static_size(), eval, backend, fast_labels)
     if card.config is None:
         raise ConfigError(
             f"{card.path} stores no config to build its network from; pass the config it was trained with."
@@ -106,17 +108,3 @@ def file_runner(runtime: str, path: str | Path | None, threads: int | None, bf16
             f'pip install -e ".[{RUNTIME_EXTRAS[runtime]}]" (docs/deployment.md).'
         ) from None
     return runner_class(path, threads)
-
-
-def _export_size(runner: Runner, card: ModelCard, input_size: tuple[int, int] | None) -> tuple[int, int] | None:
-    """The size an export runs at: its fixed size, or ``input_size`` for a dynamic one (refused if they differ)."""
-    if hasattr(runner, "check"):
-        runner.check(card.num_classes, input_size)
-    static = runner.static_size()
-    if static is not None and input_size is not None and input_size != static:
-        raise ConfigError(
-            f"{card.path} was exported for a fixed input size {static[0]}x{static[1]} but input_size="
-            f"{input_size[0]}x{input_size[1]} was asked for; leave it out (the predictor resizes) or re-export "
-            "with --dynamic."
-        )
-    return input_size or static

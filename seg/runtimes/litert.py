@@ -1,4 +1,11 @@
-"""TODO docstring."""
+"""LiteRT (TensorFlow Lite): the runner of ``.tflite`` exports on the interpreter with the XNNPACK delegate.
+
+The export (``seg.export.litert``) keeps the network's NCHW input and output, so this runner has the same
+interface as ONNX Runtime's: float32 [N, 3, H, W] in, float32 logits out. Height and width are fixed at export
+(the converter folds the decoder's resize target to the export size; ``seg.export.litert`` says how this was
+measured); the batch axis follows the input. A fully quantized file takes and returns int8, converted here at
+the edges. ``ai_edge_litert`` is the optional ``.[litert]`` extra (or ``.[mobile]``), imported inside the runner.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from seg.runtimes.backends import check_fits
 
 # The name litert-torch gives the one signature of a converted module.
 SIGNATURE = "serving_default"
@@ -46,6 +55,7 @@ class LiteRTRunner:
         self.input_quantization = _quantization(inputs[0])
         self.output_quantization = _quantization(outputs[0])
         self.input_shape = tuple(int(d) for d in inputs[0]["shape_signature"])  # -1 marks a symbolic axis
+        self.output_shape = tuple(int(d) for d in outputs[0]["shape_signature"])  # logits [N, C, H, W]
         self.batch = int(inputs[0]["shape"][0])
         self.interpreter.allocate_tensors()
         self.int8 = any(detail["dtype"] == np.int8 for detail in self.interpreter.get_tensor_details())
@@ -90,6 +100,11 @@ class LiteRTRunner:
         """(H, W): LiteRT exports are always fixed-size (see the module docstring)."""
         height, width = self.input_shape[2], self.input_shape[3]
         return (height, width) if height > 0 and width > 0 else None
+
+    def check(self, num_classes: int, input_size: tuple[int, int] | None) -> None:
+        """Fail with the fix when this file cannot serve a predictor for ``num_classes`` at ``input_size``."""
+        classes = self.output_shape[1] if len(self.output_shape) == 4 and self.output_shape[1] > 0 else None
+        check_fits(self.path, self.static_size(), classes, num_classes, input_size)
 
 
 def _quantization(detail: dict) -> tuple[float, int] | None:

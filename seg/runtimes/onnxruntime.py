@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""ONNX Runtime on the CPU: the runner of ``.onnx`` exports (fp32 or INT8 QDQ) behind the one ``Predictor``.
+
+The session has every graph optimisation on, runs sequentially and takes a fixed intra-op thread count, so
+benchmarks compare runtimes at equal threads. The file's custom metadata (``seg.export.metadata``) is kept on
+the runner for the model card; a file exported with its labels baked in (an argmax output) is refused here,
+since the Predictor needs logits.
+"""
 
 from __future__ import annotations
 

@@ -101,22 +101,12 @@ def tool_args(model: Path, inputs: Path | str, output: Path, *extra: str) -> lis
 
 
 @pytest.fixture(scope="module")
-def reference(archive, model, tmp_path_factory) -> Path:
+def reference(archive, model, tmp_path_factory, single_thread) -> Path:
     """tools/infer.py's masks and overlays, one process."""
     output = tmp_path_factory.mktemp("reference")
-    with _one_thread():
+    with single_thread():
         assert run_tool(infer_main, tool_args(model, archive, output)) == 0
     return output
-
-
-@contextlib.contextmanager
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def job_for(model: Path, archive: Path, output: Path) -> tuple[BatchJob, object]:

@@ -12,6 +12,7 @@ pytest.importorskip("torchao")
 
 from support import ramp_images, tiny_segmentor  # noqa: E402  (5 classes, settled at 64x96)
 
+from seg.config import ConfigError
 from seg.errors import ExportError
 from seg.export.executorch import export_executorch
 from seg.export.verify import verify_runner
@@ -50,6 +51,17 @@ def test_static_program_refuses_other_shapes(exported):
         runner(np.zeros((1, 3, 32, 64), np.float32))
     with pytest.raises(ValueError, match=r"up to \[1, 3, 64, 96\]"):
         runner(np.zeros((2, 3, 64, 96), np.float32))
+
+
+def test_check_names_the_export_size_and_class_count(exported):
+    _, static, dynamic, _ = exported
+    runner = ExecuTorchRunner(static, threads=1)
+    runner.check(5, SIZE)
+    with pytest.raises(ConfigError, match="fixed input size 64x96 .* leave --input-size out"):
+        runner.check(5, (32, 96))
+    with pytest.raises(ConfigError, match="predicts 5 classes but the config has model.num_classes=19"):
+        runner.check(19, None)
+    ExecuTorchRunner(dynamic, threads=1).check(5, (32, 48))
 
 
 def test_dynamic_program_follows_batch_and_size_up_to_its_bounds(exported):

@@ -14,6 +14,7 @@ pytest.importorskip("ai_edge_quantizer")
 
 from support import ramp_images, tiny_segmentor  # noqa: E402  (5 classes, settled at 64x96)
 
+from seg.config import ConfigError
 from seg.errors import ExportError
 from seg.export.litert import export_litert, quantize_litert_int8
 from seg.export.verify import verify_runner
@@ -48,6 +49,16 @@ def test_other_sizes_are_refused_with_the_export_size(exported):
     _, fp32, _ = exported
     with pytest.raises(ValueError, match=r"\[N, 3, 64, 96\]"):
         LiteRTRunner(fp32, threads=1)(np.zeros((1, 3, 32, 96), np.float32))
+
+
+def test_check_names_the_export_size_and_class_count(exported):
+    runner = LiteRTRunner(exported[1], threads=1)
+    runner.check(5, None)
+    runner.check(5, SIZE)
+    with pytest.raises(ConfigError, match="fixed input size 64x96 .* leave --input-size out"):
+        runner.check(5, (32, 96))
+    with pytest.raises(ConfigError, match="predicts 5 classes but the config has model.num_classes=19"):
+        runner.check(19, None)
 
 
 def test_dynamic_height_and_width_are_refused_at_export(tmp_path):
