@@ -29,7 +29,7 @@ input mean/std, so `load_predictor(read_card("model.onnx"))` labels correctly wi
 After export, ONNX Runtime is checked against eager PyTorch at the export size and, with --dynamic,
 at two more sizes (one not divisible by 32): max |logit difference| <= 1e-3 and argmax agreement
 >= 99.9%, or the tool exits with status 1. --int8 writes OUTPUT.int8.onnx (static QDQ quantization,
-per-channel weights) and reports its precision per op, its agreement with fp32 and mIoU of both where
+per-channel 7-bit weights, activation ranges by --calibration-method) and reports its precision per op, its agreement with fp32 and mIoU of both where
 labels exist, on images the calibration did not use (a config's val split; for a folder, every other
 file calibrates and the files between them are checked), and the speed ratio. Existing outputs are
 refused unless --overwrite. docs/deployment.md has the details.
@@ -58,7 +58,7 @@ from seg.cli import (
 from seg.config import ConfigError
 from seg.errors import ExportError
 from seg.outputs import check_output_file
-from seg.runtimes.backends import DEFAULT_OPSET, FORMATS, RUNTIME_SUFFIXES
+from seg.runtimes.backends import DEFAULT_OPSET, FORMATS, ONNX_CALIBRATION_METHODS, RUNTIME_SUFFIXES
 
 if TYPE_CHECKING:
     from seg.config import Config
@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--calibration-images", type=at_least(1), default=32, help="images used to calibrate (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--calibration-method",
+        choices=ONNX_CALIBRATION_METHODS,
+        help="how ONNX INT8 sets activation ranges (default: percentile, the 99.999th of each tensor's histogram; "
+        "docs/deployment.md#int8). The other formats' quantizers calibrate their own way",
     )
     parser.add_argument(
         "--eval-images",
@@ -130,6 +136,11 @@ def check_arguments(args: argparse.Namespace) -> None:
         )
     if args.format != "onnx" and (args.labels or args.opset != DEFAULT_OPSET):
         raise ConfigError(f"--labels and --opset are ONNX options; --format {args.format} writes logits.")
+    if args.calibration_method is not None and not (args.int8 and args.format == "onnx"):
+        raise ConfigError(
+            "--calibration-method sets ONNX INT8 calibration: it needs --int8 and --format onnx (the LiteRT, "
+            "ExecuTorch and OpenVINO quantizers calibrate their own way)."
+        )
     if args.format == "litert" and args.dynamic:
         raise ConfigError(
             "--format litert cannot carry a dynamic height and width: litert-torch folds the decoder's resize "
@@ -190,9 +201,10 @@ def quantize(args: argparse.Namespace, config: Config, exported: Exported) -> No
     images = calibration_images(args.calibration, args.calibration_images, args.overrides, skipped)
     which = "its train split" if Path(args.calibration).suffix == ".py" else "every other file, from the first"
     print(f"calibrating on {len(images)} images from {args.calibration} ({which}) ...")
-    result = quantize_export(exported, images, args.threads)
+    result = quantize_export(exported, images, args.threads, args.calibration_method or ONNX_CALIBRATION_METHODS[0])
     print(f"wrote {result.path}")
     if result.summary is not None:
+        print(f"  activation ranges: {args.calibration_method or ONNX_CALIBRATION_METHODS[0]} calibration")
         summary = result.summary
         print("  rewrites into int8-capable ops: " + ", ".join(f"{k} x{v}" for k, v in summary.rewrites.items()))
         print(

@@ -18,14 +18,14 @@ from torch import nn
 from seg.config import ConfigError
 from seg.export.metadata import write_metadata
 from seg.export.onnx import export_onnx
-from seg.export.quantize import ImageCalibrationReader, QuantizationSummary, quantize_int8
+from seg.export.quantize import CALIBRATION_METHODS, ImageCalibrationReader, QuantizationSummary, quantize_int8
 from seg.export.verify import Parity, verification_shapes, verify_onnx, verify_runner
 from seg.inference.card import ModelCard, read_card
 from seg.inference.labelmap import LowResolutionLogits
 from seg.inference.predictor import Predictor
 from seg.models import build_model
 from seg.models.checkpoint import load_state
-from seg.runtimes.backends import DEFAULT_OPSET, FORMATS, RUNTIME_EXTRAS
+from seg.runtimes.backends import DEFAULT_OPSET, FORMATS, ONNX_CALIBRATION_METHODS, RUNTIME_EXTRAS
 from seg.runtimes.factory import file_runner, load_predictor
 
 
@@ -137,11 +137,16 @@ def verify_export(
     return verify_runner(exported.model, runner, shapes, str(exported.path))
 
 
-def quantize_export(exported: Exported, images: Sequence[np.ndarray], threads: int | None = None) -> Int8Export:
+def quantize_export(
+    exported: Exported,
+    images: Sequence[np.ndarray],
+    threads: int | None = None,
+    calibration_method: str = ONNX_CALIBRATION_METHODS[0],
+) -> Int8Export:
     """Write the INT8 sibling of ``exported`` (``int8_path``), calibrated on ``images`` (uint8 RGB, preprocessed by
     the float export's own Predictor): ONNX static QDQ (per-channel weights; the decoder's classifiers and final
-    resize kept in float), LiteRT through ai-edge-quantizer, ExecuTorch through PT2E with the XNNPACK quantizer,
-    OpenVINO through NNCF."""
+    resize kept in float; activation ranges by ``calibration_method``), LiteRT through ai-edge-quantizer,
+    ExecuTorch through PT2E with the XNNPACK quantizer, OpenVINO through NNCF (each with its own calibration)."""
     request = exported.request
     target = int8_path(exported.path)
     fp32 = load_predictor(
@@ -149,7 +154,8 @@ def quantize_export(exported: Exported, images: Sequence[np.ndarray], threads: i
     )
     summary = None
     if request.format == "onnx":
-        summary = quantize_int8(exported.path, target, ImageCalibrationReader(images, fp32.preprocess))
+        method = CALIBRATION_METHODS[calibration_method]
+        summary = quantize_int8(exported.path, target, ImageCalibrationReader(images, fp32.preprocess), method)
     else:
         batches = [fp32.preprocess(image).numpy() for image in images]
         if request.format == "litert":

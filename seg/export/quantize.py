@@ -42,6 +42,11 @@ from onnxruntime.quantization.registry import QDQRegistry, QLinearOpsRegistry
 from seg.export.metadata import write_metadata
 from seg.inference.card import read_metadata
 
+# seg.runtimes.backends.ONNX_CALIBRATION_METHODS (the names tools/export.py --calibration-method takes, read
+# without importing ONNX Runtime) as ONNX Runtime's calibrators. Not offered: Entropy, whose scales came out
+# identical to MinMax's on every tensor of the toy checkpoint's export (onnxruntime 1.32).
+CALIBRATION_METHODS = {"percentile": CalibrationMethod.Percentile, "minmax": CalibrationMethod.MinMax}
+
 
 class ImageCalibrationReader(CalibrationDataReader):
     """Feeds preprocessed images, one at a time, to ``quantize_static``'s calibration."""
@@ -176,13 +181,18 @@ def quantize_int8(
     fp32_path: str | Path,
     int8_path: str | Path,
     reader: CalibrationDataReader,
-    calibrate_method: CalibrationMethod = CalibrationMethod.MinMax,
+    calibrate_method: CalibrationMethod = CalibrationMethod.Percentile,
     reduce_range: bool = True,
 ) -> QuantizationSummary:
     """fp32 ONNX -> INT8 QDQ ONNX: rewrite, ``quant_pre_process``, then ``quantize_static`` (per-channel).
 
     ``reduce_range`` keeps weights to 7 bits so that no x86 CPU saturates (see the comment at the call); False
     gives full 8-bit weights, exact only on CPUs with VNNI, AMX or ARM's dot products.
+
+    ``calibrate_method``: activation ranges from the 99.999th percentile of each tensor's histogram
+    (ONNX Runtime's ``Percentile`` default) rather than its min and max, so that a few outlier activations do not
+    widen a range and coarsen every other value. On the toy main job's checkpoint (50 held-out val images,
+    docs/deployment.md#int8) it raised argmax agreement with fp32 from 97.68% (MinMax) to 98.10%.
     """
     fp32_path, int8_path = Path(fp32_path), Path(int8_path)
     model = onnx.load(str(fp32_path))

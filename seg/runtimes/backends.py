@@ -57,6 +57,8 @@ RUNTIME_EXTRAS: dict[str, str] = {"litert": "litert", "executorch": "executorch"
 RUNTIMES = tuple(dict.fromkeys(backend.runtime for backend in BACKENDS.values()))
 # The ONNX opset tools/export_onnx.py writes (torch.onnx.export with dynamo=True).
 DEFAULT_OPSET = 18
+# How ONNX INT8 calibration sets activation ranges (seg.export.quantize); the first is the default.
+ONNX_CALIBRATION_METHODS = ("percentile", "minmax")
 # torchvision reference rows of the benchmarks: its stock LR-ASPP, and one matched to the first config.
 REFERENCES = ("stock", "matched")
 

@@ -39,8 +39,9 @@ def test_int8_agrees_with_fp32_on_toy_images(small_export, held_out):
     result = compare_predictions(fp32, int8, held_out, config.data.ignore_index)
     assert result.images == HELD_OUT
     # 7-bit weights (reduce_range) compute the same integers on every x86 CPU (the next test), so one measurement
-    # holds everywhere: 98.94% on these 32 images (Intel Xeon with AVX-512 VNNI and AMX; 8-bit weights: 98.77% there,
-    # and on the fixture's 4 val images 96.3% on an AVX2-only AMD EPYC, where they saturate; docs/deployment.md).
+    # holds everywhere: 98.91% on these 32 images (Intel Xeon with AVX-512 VNNI and AMX, percentile calibration;
+    # 8-bit weights: 98.77% there with MinMax, and on the fixture's 4 val images 96.3% on an AVX2-only AMD EPYC,
+    # where they saturate; docs/deployment.md).
     assert result.agreement >= 0.98, result
     assert result.miou_reference is not None and result.miou_candidate is not None
 
@@ -55,6 +56,14 @@ def test_int8_weights_cannot_saturate_x86_kernels_without_vnni(small_export, hel
     assert result.convs >= 20 and result.pair_sums > 1e5, result  # the MobileNetV3's 1x1 convolutions were found
     assert result.max_abs_weight <= 64 and result.max_abs_weight * 255 * 2 <= INT16_MAX
     assert result.saturated == 0 and result.max_abs_pair <= INT16_MAX, result
+
+
+def test_every_calibration_method_the_tools_offer_is_onnx_runtimes():
+    from seg.export.quantize import CALIBRATION_METHODS
+    from seg.runtimes.backends import ONNX_CALIBRATION_METHODS
+
+    assert tuple(CALIBRATION_METHODS) == ONNX_CALIBRATION_METHODS
+    assert ONNX_CALIBRATION_METHODS[0] == "percentile"  # the default: docs/deployment.md#int8
 
 
 def test_saturation_emulation_counts_full_range_pairs(tmp_path):

@@ -89,6 +89,21 @@ def test_int8_file_sits_beside_the_float_one():
         (["--format", "executorch", "--output", "m.pte", "--labels"], "--labels and --opset are ONNX options"),
         (["--output", "m.onnx", "--check-size", "64", "64"], "--check-size needs --dynamic"),
         (["--output", "m.onnx", "--int8", "--calibration", "x", "--labels"], "--int8 quantizes a logits graph"),
+        (["--output", "m.onnx", "--calibration-method", "minmax"], "--calibration-method sets ONNX INT8 calibration"),
+        (
+            [
+                "--format",
+                "openvino",
+                "--output",
+                "m.xml",
+                "--int8",
+                "--calibration",
+                "x",
+                "--calibration-method",
+                "minmax",
+            ],
+            "the LiteRT, ExecuTorch and OpenVINO quantizers calibrate their own way",
+        ),
     ],
 )
 def test_export_tool_refuses_impossible_combinations_with_exit_2(argv, message, tmp_path, repo, capsys, monkeypatch):
