@@ -58,6 +58,8 @@ class TorchvisionLRASPP(nn.Module):
 
 # Size of the random images BatchNorm statistics are settled on (smaller when the benchmark's inputs are).
 SETTLE_SIZE = (128, 256)
+# The seed of a benchmarked model's random weights (no checkpoint given).
+RANDOM_WEIGHTS_SEED = 0
 
 
 def settle_size(input_size: tuple[int, int]) -> tuple[int, int]:
@@ -93,10 +95,15 @@ def model_files(
     ExecuTorch, OpenVINO; fp32 and INT8) for the backends asked for, keyed "weights" and by backend.
     ``low_res_logits``: every export ends at the decoder's stride-8 logits (the fast label maps' network,
     seg.inference.labelmap), so no runtime runs the final resize."""
-    model = build_model(config.model)
     if state_dict is not None:
+        model = build_model(config.model)
         model.load_state_dict(state_dict)
     else:
+        # Seeded, so that a rerun benchmarks the same random network: the agreement column of a random network
+        # depends on its (small) class margins, which change from one initialisation to the next.
+        with torch.random.fork_rng():
+            torch.manual_seed(RANDOM_WEIGHTS_SEED)
+            model = build_model(config.model)
         settle_batchnorm(model, settle_size(input_size))
     card = ModelCard.from_config(config, state_dict=model.state_dict())
     files: dict[str, ModelCard] = {"weights": card}
