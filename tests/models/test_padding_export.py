@@ -14,20 +14,15 @@ from .test_readings import AUTHORS
 
 @pytest.mark.slow
 def test_tf_same_padding_exports_with_dynamic_size(tmp_path):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        torch.manual_seed(0)
-        config = ModelConfig(
-            backbone="mobilenet_v3_small", num_classes=3, width_mult=0.35, head_channels=16, output_stride=32,
-            **AUTHORS, padding="tf_same", hard_sigmoid="rounded",
-        )  # fmt: skip
-        model = settle_batchnorm(build_model(config), input_size=(64, 96))
-        # Exported at an even size; checked at batch 2, at an odd size (75x111: every strided conv pads on both sides) and mixed
-        # sizes, where a padding frozen at export time would shift the sampling grid.
-        path = export_onnx(model, tmp_path / "tf_same.onnx", (64, 96), dynamic=True)
-        results = verify_onnx(model, path, [(1, (64, 96)), (2, (64, 96)), (1, (75, 111)), (1, (66, 97))], threads=1)
-    finally:
-        torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    config = ModelConfig(
+        backbone="mobilenet_v3_small", num_classes=3, width_mult=0.35, head_channels=16, output_stride=32,
+        **AUTHORS, padding="tf_same", hard_sigmoid="rounded",
+    )  # fmt: skip
+    model = settle_batchnorm(build_model(config), input_size=(64, 96))
+    # Exported at an even size; checked at batch 2, at an odd size (75x111: every strided conv pads on both sides) and mixed
+    # sizes, where a padding frozen at export time would shift the sampling grid.
+    path = export_onnx(model, tmp_path / "tf_same.onnx", (64, 96), dynamic=True)
+    results = verify_onnx(model, path, [(1, (64, 96)), (2, (64, 96)), (1, (75, 111)), (1, (66, 97))], threads=1)
     for parity in results:
         assert parity.ok(), parity.line()

@@ -22,21 +22,16 @@ from .test_readings import AUTHORS
 
 @pytest.mark.slow
 def test_authors_reading_exports_with_dynamic_size_and_matches_pytorch(tmp_path):
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        torch.manual_seed(0)
-        config = ModelConfig(
-            backbone="mobilenet_v3_small", num_classes=3, width_mult=0.35, head_channels=16, output_stride=16, **AUTHORS
-        )
-        model = settle_batchnorm(build_model(config), input_size=(64, 96))
-        path = export_onnx(model, tmp_path / "authors.onnx", (64, 96), dynamic=True)
-        # 161x993 gives an 11x63 map: the 49-cell kernel is clamped in height and slides 3 times along the
-        # width, so the gate is local there; at the other sizes it covers the whole map. 75x111 is odd.
-        shapes = [(1, (64, 96)), (2, (75, 111)), (1, (161, 993))]
-        results = verify_onnx(model, path, shapes, threads=1)
-    finally:
-        torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    config = ModelConfig(
+        backbone="mobilenet_v3_small", num_classes=3, width_mult=0.35, head_channels=16, output_stride=16, **AUTHORS
+    )
+    model = settle_batchnorm(build_model(config), input_size=(64, 96))
+    path = export_onnx(model, tmp_path / "authors.onnx", (64, 96), dynamic=True)
+    # 161x993 gives an 11x63 map: the 49-cell kernel is clamped in height and slides 3 times along the
+    # width, so the gate is local there; at the other sizes it covers the whole map. 75x111 is odd.
+    shapes = [(1, (64, 96)), (2, (75, 111)), (1, (161, 993))]
+    results = verify_onnx(model, path, shapes, threads=1)
     for parity in results:
         assert parity.ok(), parity.line()
     with torch.no_grad():
