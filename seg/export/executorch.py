@@ -19,7 +19,6 @@ ExecuTorch and torchao are the optional ``.[executorch]`` extra: imported inside
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import warnings
 from collections.abc import Sequence
@@ -30,7 +29,7 @@ import torch
 from torch import nn
 
 from seg.errors import ExportError
-from seg.models.fuse import fold_batchnorm
+from seg.models.fuse import export_copy
 from seg.runtimes.executorch import DYNAMIC_METHOD, INT8_METHOD
 
 # The smallest side a dynamic export accepts: the encoder's stride-32 stage needs at least one pixel.
@@ -65,7 +64,7 @@ def export_executorch(
         raise ExportError("INT8 export needs at least one calibration batch.")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    model = fold_batchnorm(model) if fold_bn else copy.deepcopy(model).eval()
+    model = export_copy(model, fold_bn)
     example = (torch.randn(max_batch, 3, height, width),)
     dynamic_shapes = _dynamic_shapes(input_size, max_batch) if dynamic else None
     log = io.StringIO()

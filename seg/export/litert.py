@@ -20,7 +20,6 @@ optional ``.[litert]`` extra, and the rest of ``seg`` must import without them.
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import re
 import warnings
@@ -32,7 +31,7 @@ import torch
 from torch import nn
 
 from seg.errors import ExportError
-from seg.models.fuse import fold_batchnorm
+from seg.models.fuse import export_copy
 from seg.outputs import plain_file_mode
 from seg.runtimes.litert import SIGNATURE, _interpreter
 
@@ -59,7 +58,7 @@ def export_litert(
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    model = fold_batchnorm(model) if fold_bn else copy.deepcopy(model).eval()
+    model = export_copy(model, fold_bn)
     # torch.export specialises a size-1 dimension to a constant, so the example batch is 2 to keep N symbolic.
     example = torch.randn(2, 3, *input_size)
     batch = torch.export.Dim("batch", min=1, max=1024)

@@ -13,7 +13,6 @@ several sizes, so a graph that silently specialised fails loudly.
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import warnings
 from pathlib import Path
@@ -24,7 +23,7 @@ from torch import nn
 
 from seg.errors import ExportError
 from seg.export.metadata import write_metadata
-from seg.models.fuse import fold_batchnorm
+from seg.models.fuse import export_copy
 from seg.runtimes.backends import DEFAULT_OPSET
 
 
@@ -58,7 +57,7 @@ def export_onnx(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    model = fold_batchnorm(model) if fold_bn else copy.deepcopy(model).eval()
+    model = export_copy(model, fold_bn)
     if labels:
         model = LabelMapModel(model)
     # A dynamic batch is traced at 2: torch.export specialises a dimension whose example is 1 (its "0/1

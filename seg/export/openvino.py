@@ -21,7 +21,6 @@ The ``openvino`` and ``nncf`` imports are inside the functions: they are the opt
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import logging
 import tempfile
@@ -35,7 +34,7 @@ from torch import nn
 
 from seg.errors import ExportError
 from seg.export.onnx import export_onnx
-from seg.models.fuse import fold_batchnorm
+from seg.models.fuse import export_copy
 
 
 def export_openvino(
@@ -53,7 +52,7 @@ def export_openvino(
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    model = fold_batchnorm(model) if fold_bn else copy.deepcopy(model).eval()
+    model = export_copy(model, fold_bn)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         try:

@@ -38,3 +38,9 @@ def fold_batchnorm(model: nn.Module, inplace: bool = False) -> nn.Module:
     if left:
         raise ValueError(f"fold_batchnorm: BatchNorm2d layers {left} do not follow a Conv2d in an nn.Sequential.")
     return model
+
+
+def export_copy(model: nn.Module, fold_bn: bool = True) -> nn.Module:
+    """The eval-mode copy every exporter traces: BatchNorm folded (``fold_batchnorm``) unless ``fold_bn`` is False;
+    the caller's model is left as it is."""
+    return fold_batchnorm(model) if fold_bn else copy.deepcopy(model).eval()
